@@ -77,9 +77,10 @@ WeftPairingEntry *
 weft_pairing_revoke (WeftPairing *self, const gchar *id, GError **error);
 
 /* POST /api/pairing/{id}/claim: NOT_FOUND; NOT_AUTHENTICATED (wrong claim token);
- * INVALID_STATE only while pending (the server answers 202); PERMISSION_DENIED
- * when rejected (403); GONE when already claimed or revoked (410). On success
- * returns (transfer full) the device token, exactly once. */
+ * GONE when the token was claimed already (410); INVALID_STATE only while
+ * pending (the server answers 202); PERMISSION_DENIED when rejected or revoked
+ * before the claim (403). On success returns (transfer full) the device token,
+ * exactly once. */
 gchar *
 weft_pairing_claim (WeftPairing *self, const gchar *id, const gchar *claim_token, GError **error);
 

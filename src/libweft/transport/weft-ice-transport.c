@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <agent.h>
+#include <gio/gio.h>
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "weft-candidate.h"
+#include "weft-error.h"
+#include "weft-ice-transport.h"
+
+/* one ICE component on libnice, trickling both ways. the agent runs on the
+ * thread-default GMainContext of the creator; DTLS datagrams (RFC 7983
+ * first byte 20..63) go to the receive function, anything else is dropped. */
+
+enum
+{
+  SIGNAL_LOCAL_CANDIDATE,
+  SIGNAL_GATHERING_DONE,
+  SIGNAL_STATE_CHANGED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+typedef struct
+{
+  char *host; /* (owned) */
+  guint16 port;
+  gboolean turn; /* else stun */
+  NiceRelayType relay_type;
+  char *username; /* (owned) (nullable) */
+  char *password; /* (owned) (nullable) */
+  char *address;  /* (owned) (nullable) numeric, once resolved */
+} IceServer;
+
+struct _WeftIceTransport
+{
+  GObject parent_instance;
+
+  GMainContext *context; /* (owned) */
+  NiceAgent *agent;      /* (owned) (nullable) */
+  guint stream_id;
+  gboolean controlling;
+  WeftIceState state;
+  gboolean gathering_started;
+  gboolean gathering_done;
+  gboolean closed;
+  GPtrArray *servers;        /* (element-type IceServer) (owned) */
+  guint pending_resolutions; /* servers still being resolved */
+  GCancellable *cancellable; /* (owned) */
+
+  WeftTransportPacketFunc receive_func;
+  gpointer receive_data;
+};
+
+G_DEFINE_TYPE (WeftIceTransport, weft_ice_transport, G_TYPE_OBJECT)
+
+static void
+ice_server_free (IceServer *server)
+{
+  g_free (server->host);
+  g_free (server->username);
+  g_free (server->password);
+  g_free (server->address);
+  g_free (server);
+}
+
+static void
+set_state (WeftIceTransport *self, WeftIceState state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (guint) state);
+}
+
+static void
+recv_cb (NiceAgent *agent,
+         guint stream_id,
+         guint component_id,
+         guint len,
+         gchar *buf,
+         gpointer user_data)
+{
+  WeftIceTransport *self = user_data;
+
+  if (len > 0 && WEFT_TRANSPORT_IS_DTLS ((guint8) buf[0]) && self->receive_func != NULL)
+    self->receive_func ((const guint8 *) buf, len, self->receive_data);
+}
+
+static void
+new_candidate_cb (NiceAgent *agent, NiceCandidate *candidate, gpointer user_data)
+{
+  WeftIceTransport *self = user_data;
+  g_autofree gchar *sdp = nice_agent_generate_local_candidate_sdp (agent, candidate);
+  g_autofree char *browser = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (candidate->stream_id != self->stream_id || sdp == NULL)
+    return;
+  browser = weft_candidate_to_browser (sdp, &error);
+  if (browser == NULL)
+    {
+      g_debug ("ICE: skipping local candidate %s: %s", sdp, error->message);
+      return;
+    }
+  g_signal_emit (self, signals[SIGNAL_LOCAL_CANDIDATE], 0, browser);
+}
+
+static void
+gathering_done_cb (NiceAgent *agent, guint stream_id, gpointer user_data)
+{
+  WeftIceTransport *self = user_data;
+
+  if (stream_id != self->stream_id || self->gathering_done)
+    return;
+  self->gathering_done = TRUE;
+  g_signal_emit (self, signals[SIGNAL_GATHERING_DONE], 0);
+}
+
+static void
+component_state_cb (NiceAgent *agent,
+                    guint stream_id,
+                    guint component_id,
+                    guint state,
+                    gpointer user_data)
+{
+  WeftIceTransport *self = user_data;
+
+  if (stream_id != self->stream_id || self->closed)
+    return;
+  g_debug ("ICE component state: %s", nice_component_state_to_string (state));
+  switch ((NiceComponentState) state)
+    {
+      case NICE_COMPONENT_STATE_CONNECTED:
+      case NICE_COMPONENT_STATE_READY:
+        set_state (self, WEFT_ICE_STATE_CONNECTED);
+        break;
+      case NICE_COMPONENT_STATE_FAILED:
+        set_state (self, WEFT_ICE_STATE_FAILED);
+        break;
+      case NICE_COMPONENT_STATE_GATHERING:
+      case NICE_COMPONENT_STATE_CONNECTING:
+        if (self->state == WEFT_ICE_STATE_NEW)
+          set_state (self, WEFT_ICE_STATE_CHECKING);
+        break;
+      case NICE_COMPONENT_STATE_DISCONNECTED:
+      case NICE_COMPONENT_STATE_LAST:
+      default:
+        break;
+    }
+}
+
+static void
+weft_ice_transport_dispose (GObject *object)
+{
+  WeftIceTransport *self = WEFT_ICE_TRANSPORT (object);
+
+  weft_ice_transport_close (self);
+  G_OBJECT_CLASS (weft_ice_transport_parent_class)->dispose (object);
+}
+
+static void
+weft_ice_transport_finalize (GObject *object)
+{
+  WeftIceTransport *self = WEFT_ICE_TRANSPORT (object);
+
+  g_clear_pointer (&self->servers, g_ptr_array_unref);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  G_OBJECT_CLASS (weft_ice_transport_parent_class)->finalize (object);
+}
+
+static void
+weft_ice_transport_class_init (WeftIceTransportClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GType type = G_TYPE_FROM_CLASS (klass);
+
+  object_class->dispose = weft_ice_transport_dispose;
+  object_class->finalize = weft_ice_transport_finalize;
+
+  /* local-candidate (const char *candidate): browser form, no "a=" */
+  signals[SIGNAL_LOCAL_CANDIDATE] = g_signal_new ("local-candidate", type, G_SIGNAL_RUN_LAST, 0,
+                                                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_GATHERING_DONE] =
+    g_signal_new ("gathering-done", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* state-changed (guint state): a WeftIceState */
+  signals[SIGNAL_STATE_CHANGED] = g_signal_new ("state-changed", type, G_SIGNAL_RUN_LAST, 0, NULL,
+                                                NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+}
+
+static void
+weft_ice_transport_init (WeftIceTransport *self)
+{
+  self->servers = g_ptr_array_new_with_free_func ((GDestroyNotify) ice_server_free);
+  self->cancellable = g_cancellable_new ();
+}
+
+/*
+ * weft_ice_transport_new:
+ * @controlling: TRUE on the offerer's side
+ */
+WeftIceTransport *
+weft_ice_transport_new (gboolean controlling, GError **error)
+{
+  g_autoptr (WeftIceTransport) self = g_object_new (WEFT_TYPE_ICE_TRANSPORT, NULL);
+
+  self->context = g_main_context_ref_thread_default ();
+  self->controlling = controlling;
+  self->agent =
+    nice_agent_new_full (self->context, NICE_COMPATIBILITY_RFC5245,
+                         NICE_AGENT_OPTION_REGULAR_NOMINATION | NICE_AGENT_OPTION_ICE_TRICKLE |
+                           NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+  if (self->agent == NULL)
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_FAILED, _ ("Could not create the ICE agent"));
+      return NULL;
+    }
+  /* no UPnP port mapping: it multicasts on every interface and adds threads */
+  g_object_set (self->agent, "controlling-mode", controlling, "upnp", FALSE, "ice-tcp", FALSE,
+                "ice-udp", TRUE, "stun-initial-timeout", 500, "stun-max-retransmissions", 3, NULL);
+  self->stream_id = nice_agent_add_stream (self->agent, 1);
+  if (self->stream_id == 0)
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_FAILED, _ ("Could not add an ICE stream"));
+      return NULL;
+    }
+  nice_agent_set_stream_name (self->agent, self->stream_id, "application");
+  g_signal_connect_object (self->agent, "new-candidate-full", G_CALLBACK (new_candidate_cb), self,
+                           0);
+  g_signal_connect_object (self->agent, "candidate-gathering-done", G_CALLBACK (gathering_done_cb),
+                           self, 0);
+  g_signal_connect_object (self->agent, "component-state-changed", G_CALLBACK (component_state_cb),
+                           self, 0);
+  nice_agent_attach_recv (self->agent, self->stream_id, 1, self->context, recv_cb, self);
+  return g_steal_pointer (&self);
+}
+
+/* restricts gathering to the given addresses (for instance 127.0.0.1 in tests) */
+gboolean
+weft_ice_transport_add_local_address (WeftIceTransport *self, const char *address, GError **error)
+{
+  NiceAddress addr;
+
+  g_return_val_if_fail (WEFT_IS_ICE_TRANSPORT (self), FALSE);
+  nice_address_init (&addr);
+  if (self->agent == NULL || !nice_address_set_from_string (&addr, address) ||
+      !nice_agent_add_local_address (self->agent, &addr))
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                   _ ("“%s” is not a usable local address for ICE"), address);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_url (const char *url, IceServer *server, GError **error)
+{
+  g_autofree char *rest = NULL;
+  g_auto (GStrv) query = NULL;
+  const char *hostport;
+  const char *colon;
+  gboolean secure = FALSE;
+  guint64 port;
+
+  if (g_str_has_prefix (url, "stun:"))
+    hostport = url + 5;
+  else if (g_str_has_prefix (url, "stuns:"))
+    hostport = url + 6;
+  else if (g_str_has_prefix (url, "turn:"))
+    {
+      server->turn = TRUE;
+      hostport = url + 5;
+    }
+  else if (g_str_has_prefix (url, "turns:"))
+    {
+      server->turn = TRUE;
+      secure = TRUE;
+      hostport = url + 6;
+    }
+  else
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                   _ ("ICE server URL “%s” is neither stun: nor turn:"), url);
+      return FALSE;
+    }
+  query = g_strsplit (hostport, "?", 2);
+  rest = g_strdup (query[0]);
+  server->relay_type = secure ? NICE_RELAY_TYPE_TURN_TLS : NICE_RELAY_TYPE_TURN_UDP;
+  if (query[1] != NULL && strstr (query[1], "transport=tcp") != NULL && !secure)
+    server->relay_type = NICE_RELAY_TYPE_TURN_TCP;
+  port = secure ? 5349 : 3478;
+  if (rest[0] == '[')
+    {
+      char *end = strchr (rest, ']');
+
+      if (end == NULL)
+        {
+          g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                       _ ("ICE server URL “%s” has an unterminated IPv6 address"), url);
+          return FALSE;
+        }
+      *end = '\0';
+      server->host = g_strdup (rest + 1);
+      colon = end[1] == ':' ? end + 1 : NULL;
+    }
+  else
+    {
+      colon = strrchr (rest, ':');
+      server->host = colon != NULL ? g_strndup (rest, (gsize) (colon - rest)) : g_strdup (rest);
+    }
+  if (colon != NULL && (!g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &port, NULL)))
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                   _ ("ICE server URL “%s” has an invalid port"), url);
+      return FALSE;
+    }
+  if (server->host[0] == '\0')
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                   _ ("ICE server URL “%s” has no host"), url);
+      return FALSE;
+    }
+  server->port = (guint16) port;
+  return TRUE;
+}
+
+/*
+ * weft_ice_transport_set_ice_servers:
+ * @config: the registry's /api/config object (`{"iceServers": [...]}`) or
+ *   the array itself
+ *
+ * Takes the STUN and TURN servers to use when gathering. libnice uses one
+ * STUN server, the first one listed, and every TURN server.
+ */
+gboolean
+weft_ice_transport_set_ice_servers (WeftIceTransport *self, JsonNode *config, GError **error)
+{
+  g_autoptr (GPtrArray) servers = NULL;
+  JsonArray *list = NULL;
+
+  g_return_val_if_fail (WEFT_IS_ICE_TRANSPORT (self), FALSE);
+
+  if (config != NULL && JSON_NODE_HOLDS_OBJECT (config))
+    {
+      JsonObject *obj = json_node_get_object (config);
+      JsonNode *node = json_object_get_member (obj, "iceServers");
+
+      if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+        list = json_node_get_array (node);
+    }
+  else if (config != NULL && JSON_NODE_HOLDS_ARRAY (config))
+    list = json_node_get_array (config);
+  if (list == NULL)
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
+                   _ ("The ICE configuration has no “iceServers” array"));
+      return FALSE;
+    }
+
+  servers = g_ptr_array_new_with_free_func ((GDestroyNotify) ice_server_free);
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonNode *entry = json_array_get_element (list, i);
+      JsonObject *obj;
+      JsonNode *urls;
+      g_autoptr (GPtrArray) url_list = g_ptr_array_new ();
+
+      if (!JSON_NODE_HOLDS_OBJECT (entry))
+        {
+          g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
+                       _ ("ICE server %u is not an object"), i);
+          return FALSE;
+        }
+      obj = json_node_get_object (entry);
+      urls = json_object_get_member (obj, "urls");
+      if (urls == NULL)
+        urls = json_object_get_member (obj, "url");
+      if (urls != NULL && JSON_NODE_HOLDS_VALUE (urls) &&
+          json_node_get_value_type (urls) == G_TYPE_STRING)
+        g_ptr_array_add (url_list, (gpointer) json_node_get_string (urls));
+      else if (urls != NULL && JSON_NODE_HOLDS_ARRAY (urls))
+        {
+          JsonArray *a = json_node_get_array (urls);
+
+          for (guint j = 0; j < json_array_get_length (a); j++)
+            {
+              const char *u = json_array_get_string_element (a, j);
+
+              if (u != NULL)
+                g_ptr_array_add (url_list, (gpointer) u);
+            }
+        }
+      if (url_list->len == 0)
+        {
+          g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
+                       _ ("ICE server %u has no “urls”"), i);
+          return FALSE;
+        }
+      for (guint j = 0; j < url_list->len; j++)
+        {
+          IceServer *server = g_new0 (IceServer, 1);
+
+          if (!parse_url (g_ptr_array_index (url_list, j), server, error))
+            {
+              ice_server_free (server);
+              return FALSE;
+            }
+          if (server->turn)
+            {
+              server->username =
+                g_strdup (json_object_get_string_member_with_default (obj, "username", ""));
+              server->password =
+                g_strdup (json_object_get_string_member_with_default (obj, "credential", ""));
+            }
+          g_ptr_array_add (servers, server);
+        }
+    }
+  g_clear_pointer (&self->servers, g_ptr_array_unref);
+  self->servers = g_steal_pointer (&servers);
+  return TRUE;
+}
+
+static void
+start_gathering (WeftIceTransport *self)
+{
+  gboolean have_stun = FALSE;
+
+  for (guint i = 0; i < self->servers->len; i++)
+    {
+      IceServer *server = g_ptr_array_index (self->servers, i);
+
+      if (server->address == NULL)
+        continue;
+      if (!server->turn && !have_stun)
+        {
+          g_object_set (self->agent, "stun-server", server->address, "stun-server-port",
+                        (guint) server->port, NULL);
+          have_stun = TRUE;
+        }
+      else if (server->turn)
+        nice_agent_set_relay_info (self->agent, self->stream_id, 1, server->address, server->port,
+                                   server->username, server->password, server->relay_type);
+    }
+  if (!nice_agent_gather_candidates (self->agent, self->stream_id))
+    g_warning ("ICE: could not gather local candidates");
+}
+
+typedef struct
+{
+  WeftIceTransport *self; /* (owned) */
+  IceServer *server;      /* (unowned) kept alive by self->servers */
+} Resolution;
+
+static void
+resolution_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Resolution *r = user_data;
+  g_autoptr (WeftIceTransport) self = r->self;
+  g_autoptr (GError) error = NULL;
+  GList *addresses;
+
+  addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  if (addresses != NULL)
+    {
+      r->server->address = g_inet_address_to_string (addresses->data);
+      g_resolver_free_addresses (addresses);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("ICE: skipping server %s: %s", r->server->host, error->message);
+  g_free (r);
+  if (self->closed)
+    return;
+  if (--self->pending_resolutions == 0)
+    start_gathering (self);
+}
+
+/* resolves server host names (libnice wants numeric addresses) without
+ * blocking, then gathers; candidates come out as "local-candidate" */
+void
+weft_ice_transport_gather (WeftIceTransport *self)
+{
+  g_autoptr (GResolver) resolver = NULL;
+
+  g_return_if_fail (WEFT_IS_ICE_TRANSPORT (self));
+  if (self->gathering_started || self->closed)
+    return;
+  self->gathering_started = TRUE;
+
+  for (guint i = 0; i < self->servers->len; i++)
+    {
+      IceServer *server = g_ptr_array_index (self->servers, i);
+      Resolution *r;
+
+      if (g_hostname_is_ip_address (server->host))
+        {
+          server->address = g_strdup (server->host);
+          continue;
+        }
+      if (resolver == NULL)
+        resolver = g_resolver_get_default ();
+      r = g_new0 (Resolution, 1);
+      r->self = g_object_ref (self);
+      r->server = server;
+      self->pending_resolutions++;
+      g_resolver_lookup_by_name_async (resolver, server->host, self->cancellable, resolution_done,
+                                       r);
+    }
+  if (self->pending_resolutions == 0)
+    start_gathering (self);
+}
+
+void
+weft_ice_transport_get_local_credentials (WeftIceTransport *self, char **ufrag, char **pwd)
+{
+  g_autofree gchar *u = NULL;
+  g_autofree gchar *p = NULL;
+
+  g_return_if_fail (WEFT_IS_ICE_TRANSPORT (self));
+  if (self->agent != NULL)
+    nice_agent_get_local_credentials (self->agent, self->stream_id, &u, &p);
+  *ufrag = g_steal_pointer (&u);
+  *pwd = g_steal_pointer (&p);
+}
+
+gboolean
+weft_ice_transport_set_remote_credentials (WeftIceTransport *self,
+                                           const char *ufrag,
+                                           const char *pwd,
+                                           GError **error)
+{
+  g_return_val_if_fail (WEFT_IS_ICE_TRANSPORT (self), FALSE);
+  if (self->agent == NULL || ufrag == NULL || pwd == NULL ||
+      !nice_agent_set_remote_credentials (self->agent, self->stream_id, ufrag, pwd))
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                   _ ("The remote ICE credentials are missing or invalid"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/*
+ * weft_ice_transport_add_remote_candidate:
+ * @candidate: with or without "a=", trailing white space allowed
+ *
+ * An mDNS (.local) or other host-name candidate is dropped with a log
+ * line; the peer is still reachable through the candidates it learns
+ * from our checks (peer-reflexive).
+ *
+ * Returns: FALSE with @error set when the candidate cannot be parsed
+ */
+gboolean
+weft_ice_transport_add_remote_candidate (WeftIceTransport *self,
+                                         const char *candidate,
+                                         GError **error)
+{
+  g_autofree gchar *hostname = NULL;
+  g_autofree gchar *line = NULL;
+  g_autoptr (GError) local_error = NULL;
+  NiceCandidate *nc;
+  GSList list = { 0 };
+
+  g_return_val_if_fail (WEFT_IS_ICE_TRANSPORT (self), FALSE);
+  if (self->agent == NULL)
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_STATE, _ ("The ICE transport is closed"));
+      return FALSE;
+    }
+  line = weft_candidate_normalize (candidate, &hostname, &local_error);
+  if (line == NULL && hostname != NULL)
+    {
+      g_message ("ICE: dropping remote candidate with host name %s (%s)", hostname,
+                 local_error->message);
+      return TRUE;
+    }
+  if (line == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  nc = nice_agent_parse_remote_candidate_sdp (self->agent, self->stream_id, line);
+  if (nc == NULL)
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
+                   _ ("The ICE agent could not use the remote candidate “%s”"), candidate);
+      return FALSE;
+    }
+  if (nc->component_id != 1)
+    {
+      /* data-only sessions are rtcp-muxed: one component */
+      nice_candidate_free (nc);
+      return TRUE;
+    }
+  list.data = nc;
+  if (nice_agent_set_remote_candidates (self->agent, self->stream_id, 1, &list) < 0)
+    g_debug ("ICE: remote candidate not added: %s", line);
+  nice_candidate_free (nc);
+  return TRUE;
+}
+
+void
+weft_ice_transport_set_remote_gathering_done (WeftIceTransport *self)
+{
+  g_return_if_fail (WEFT_IS_ICE_TRANSPORT (self));
+  if (self->agent != NULL)
+    nice_agent_peer_candidate_gathering_done (self->agent, self->stream_id);
+}
+
+/* new local credentials; the caller sends a new offer and sets the peer's
+ * new credentials when the answer comes */
+gboolean
+weft_ice_transport_restart (WeftIceTransport *self, GError **error)
+{
+  g_return_val_if_fail (WEFT_IS_ICE_TRANSPORT (self), FALSE);
+  if (self->agent == NULL || !nice_agent_restart_stream (self->agent, self->stream_id))
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_STATE, _ ("The ICE restart failed"));
+      return FALSE;
+    }
+  set_state (self, WEFT_ICE_STATE_CHECKING);
+  return TRUE;
+}
+
+void
+weft_ice_transport_set_receive_func (WeftIceTransport *self,
+                                     WeftTransportPacketFunc func,
+                                     gpointer user_data)
+{
+  g_return_if_fail (WEFT_IS_ICE_TRANSPORT (self));
+  self->receive_func = func;
+  self->receive_data = user_data;
+}
+
+gboolean
+weft_ice_transport_send (WeftIceTransport *self, const guint8 *data, gsize len)
+{
+  if (self->agent == NULL)
+    return FALSE;
+  return nice_agent_send (self->agent, self->stream_id, 1, (guint) len, (const gchar *) data) >= 0;
+}
+
+static void
+agent_closed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  /* the agent reference taken by close() goes now, once TURN allocations are released */
+  g_object_unref (source);
+}
+
+/* stops everything: no callback runs after this; the agent itself goes
+ * once its asynchronous close (TURN deallocation) is done */
+void
+weft_ice_transport_close (WeftIceTransport *self)
+{
+  NiceAgent *agent;
+
+  g_return_if_fail (WEFT_IS_ICE_TRANSPORT (self));
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+  self->receive_func = NULL;
+  g_cancellable_cancel (self->cancellable);
+  agent = g_steal_pointer (&self->agent);
+  if (agent != NULL)
+    {
+      nice_agent_attach_recv (agent, self->stream_id, 1, self->context, NULL, NULL);
+      g_signal_handlers_disconnect_by_data (agent, self);
+      nice_agent_remove_stream (agent, self->stream_id);
+      nice_agent_close_async (agent, agent_closed_cb, NULL);
+    }
+  set_state (self, WEFT_ICE_STATE_CLOSED);
+}
+
+WeftIceState
+weft_ice_transport_get_state (WeftIceTransport *self)
+{
+  g_return_val_if_fail (WEFT_IS_ICE_TRANSPORT (self), WEFT_ICE_STATE_CLOSED);
+  return self->state;
+}
+
+gboolean
+weft_ice_transport_get_controlling (WeftIceTransport *self)
+{
+  g_return_val_if_fail (WEFT_IS_ICE_TRANSPORT (self), FALSE);
+  return self->controlling;
+}
+
+gboolean
+weft_ice_transport_is_gathering_done (WeftIceTransport *self)
+{
+  g_return_val_if_fail (WEFT_IS_ICE_TRANSPORT (self), FALSE);
+  return self->gathering_done;
+}

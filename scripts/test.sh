@@ -1,0 +1,54 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Runs every test Weft has: the unit, GI, integration and interop suites in a
+# normal build; the same suites in an AddressSanitizer + UndefinedBehaviorSanitizer
+# build; and each libFuzzer target for a bounded number of inputs.
+# Installs the Debian packages it needs first. Build trees go under _build-test*/.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+"$top/scripts/deps.sh" test
+
+jobs=$(nproc 2>/dev/null || echo 2)
+fuzz_runs=${WEFT_FUZZ_RUNS:-20000}
+
+setup () {
+  dir=$1
+  shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@" >/dev/null
+  fi
+}
+
+step () {
+  printf '\n==> %s\n' "$*"
+}
+
+step "build and test (gcc)"
+setup _build-test
+meson compile -C _build-test
+meson test -C _build-test --print-errorlogs --num-processes "$jobs"
+
+step "build and test with -Db_sanitize=address,undefined"
+setup _build-test-asan -Db_sanitize=address,undefined -Db_lundef=false -Dintrospection=false
+meson compile -C _build-test-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+LSAN_OPTIONS=suppressions="$top/tests/lsan.supp":print_suppressions=0 \
+  meson test -C _build-test-asan --print-errorlogs --num-processes "$jobs" \
+    --no-suite interop-browser
+
+step "libFuzzer targets, $fuzz_runs inputs each (clang)"
+CC=clang setup _build-test-fuzz -Dfuzzing=true -Dfuzz_runs="$fuzz_runs" \
+  -Db_sanitize=address,undefined -Db_lundef=false -Dintrospection=false
+meson compile -C _build-test-fuzz
+ASAN_OPTIONS=detect_leaks=1 \
+LSAN_OPTIONS=suppressions="$top/tests/lsan.supp":print_suppressions=0 \
+  meson test -C _build-test-fuzz --print-errorlogs --num-processes "$jobs" --suite fuzz
+
+step "all tests passed"

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Uses libweft from GJS through its typelib, as a script author would.
+import GLib from 'gi://GLib';
+import Json from 'gi://Json';
+import Weft from 'gi://Weft?version=1.0';
+
+let checks = 0;
+function check(condition, what) {
+    if (!condition)
+        throw new Error(`check failed: ${what}`);
+    checks++;
+}
+
+function throwsWeftError(fn, code, what) {
+    try {
+        fn();
+    } catch (e) {
+        check(e instanceof GLib.Error, `${what}: a GLib.Error`);
+        check(e.matches(Weft.error_quark(), code), `${what}: code ${code}, got ${e.code}: ${e.message}`);
+        return e;
+    }
+    throw new Error(`${what}: no error raised`);
+}
+
+const srcdir = GLib.getenv('G_TEST_SRCDIR') ?? '.';
+const encoder = new TextEncoder();
+
+// WeftMessage
+const payload = Json.from_string('{"message": "hi"}');
+const msg = Weft.Message.new_request('task_request', 'alpha', 'beta', payload);
+check(Weft.Message.request_id_is_valid(msg.get_request_id()), 'request id form');
+const [data] = msg.to_data();
+const wire = JSON.parse(data);
+check(JSON.stringify(Object.keys(wire)) ===
+      '["type","request_id","source_agent","target_agent","payload"]', 'key order');
+const back = Weft.Message.new_from_data(encoder.encode(data), -1);
+check(back.source_agent === 'alpha', 'source agent property');
+check(JSON.parse(back.dup_payload_json()).message === 'hi', 'payload');
+throwsWeftError(() => Weft.Message.new_from_data(encoder.encode('{}'), -1),
+    Weft.Error.INVALID_ARGUMENT, 'message without type');
+
+// WeftTask
+const task = Weft.Task.new_from_submission(encoder.encode('{"skill": "echo", "ttl": 10}'), -1, 100.0);
+check(task.get_state() === Weft.TaskState.PENDING, 'new task is pending');
+task.assign('beta', 101.0);
+check(task.get_assigned_agent_id() === 'beta', 'assignee');
+task.cancel(102.0);
+check(Weft.task_state_to_string(task.get_state()) === 'cancelled', 'cancelled');
+throwsWeftError(() => task.start(103.0), Weft.Error.INVALID_STATE, 'start after cancel');
+
+// WeftManifest
+const manifest = Weft.Manifest.new_from_file(GLib.build_filenamev([srcdir, 'data']));
+check(manifest.get_name() === 'scripted', 'manifest name');
+check(manifest.get_builtin_skills().length === 2, 'builtin skills');
+check(manifest.is_skill_disabled('delegate'), 'disabled skill');
+
+print(`gjs: ${checks} checks passed`);

@@ -40,7 +40,7 @@ weft_yaml_node_kind_to_string (const WeftYamlNode *node)
     return _ ("a list");
   if (node->is_null)
     return _ ("an empty value");
-  return _ ("a scalar");
+  return _ ("a single value");
 }
 
 typedef struct

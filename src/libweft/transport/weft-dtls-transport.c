@@ -251,6 +251,8 @@ drive_handshake (WeftDtlsTransport *self)
   {
     GError *error = NULL;
 
+    /* tell the peer (bad_certificate, handshake_failure...) so it fails fast too */
+    gnutls_alert_send_appropriate (self->session, rc);
     if (self->error != NULL)
       error = g_error_copy (self->error);
     else if (rc == GNUTLS_E_TIMEDOUT)

@@ -9,6 +9,7 @@
 #include "weft-message.h"
 #include "weft-manifest.h"
 #include "weft-task.h"
+#include "weft-skill.h"
 #include "weft-registry-client.h"
 #include "weft-signaling.h"
 

@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* the JSON codec of WeftTask: the task object of the reference registry and
+ * the bodies of its submit and update requests */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "weft-enums.h"
+#include "weft-error.h"
+#include "weft-task.h"
+
+static const gchar *
+describe_node (JsonNode *node)
+{
+  switch (json_node_get_node_type (node))
+    {
+      case JSON_NODE_OBJECT:
+        return _ ("an object");
+      case JSON_NODE_ARRAY:
+        return _ ("an array");
+      case JSON_NODE_NULL:
+        return _ ("null");
+      case JSON_NODE_VALUE:
+        break;
+      default:
+        return _ ("an unknown value");
+    }
+  switch (json_node_get_value_type (node))
+    {
+      case G_TYPE_STRING:
+        return _ ("a string");
+      case G_TYPE_INT64:
+        return _ ("an integer");
+      case G_TYPE_DOUBLE:
+        return _ ("a number");
+      case G_TYPE_BOOLEAN:
+        return _ ("a boolean");
+      default:
+        return _ ("an unknown value");
+    }
+}
+
+/* a member that is absent or JSON null; the reference reads both as the default */
+static JsonNode *
+get_member (JsonObject *object, const gchar *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+  return node;
+}
+
+static gboolean
+read_string (JsonObject *object,
+             const gchar *name,
+             const gchar *fallback,
+             gchar **out,
+             GError **error)
+{
+  JsonNode *node = get_member (object, name);
+
+  if (node == NULL)
+    {
+      *out = g_strdup (fallback);
+      return TRUE;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                   _ ("field “%s” must be a string, not %s"), name, describe_node (node));
+      return FALSE;
+    }
+  *out = g_strdup (json_node_get_string (node));
+  return TRUE;
+}
+
+static gboolean
+read_time (JsonObject *object, const gchar *name, gdouble fallback, gdouble *out, GError **error)
+{
+  JsonNode *node = get_member (object, name);
+  GType type;
+
+  if (node == NULL)
+    {
+      *out = fallback;
+      return TRUE;
+    }
+  type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+  if (type == G_TYPE_DOUBLE)
+    *out = json_node_get_double (node);
+  else if (type == G_TYPE_INT64)
+    *out = (gdouble) json_node_get_int (node);
+  else
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                   _ ("field “%s” must be a number of Unix seconds, not %s"), name,
+                   describe_node (node));
+      return FALSE;
+    }
+  if (*out < 0)
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                   _ ("field “%s” must not be negative"), name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_count (JsonObject *object,
+            const gchar *name,
+            gint64 fallback,
+            gint64 max,
+            gint64 *out,
+            GError **error)
+{
+  JsonNode *node = get_member (object, name);
+
+  if (node == NULL)
+    {
+      *out = fallback;
+      return TRUE;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                   _ ("field “%s” must be a non-negative integer, not %s"), name,
+                   describe_node (node));
+      return FALSE;
+    }
+  if (json_node_get_int (node) < 0 || json_node_get_int (node) > max)
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                   _ ("field “%s” must be a non-negative integer up to %" G_GINT64_FORMAT
+                      ", not %" G_GINT64_FORMAT),
+                   name, max, json_node_get_int (node));
+      return FALSE;
+    }
+  *out = json_node_get_int (node);
+  return TRUE;
+}
+
+static gboolean
+read_state (JsonObject *object, gboolean required, WeftTaskState *out, GError **error)
+{
+  g_autofree gchar *name = NULL;
+
+  if (get_member (object, "state") == NULL)
+    {
+      if (required)
+        {
+          g_set_error_literal (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                               _ ("field “state” is missing; it must be one of pending, assigned, "
+                                  "running, completed, failed, cancelled"));
+          return FALSE;
+        }
+      *out = WEFT_TASK_STATE_PENDING;
+      return TRUE;
+    }
+  if (!read_string (object, "state", NULL, &name, error))
+    return FALSE;
+  if (!weft_task_state_from_string (name, out))
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                   _ ("field “state” must be one of pending, assigned, running, completed, "
+                      "failed, cancelled, not “%s”"),
+                   name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static JsonObject *
+require_object (JsonNode *node, const gchar *what, GError **error)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      /* TRANSLATORS: the first %s is "a task" or "a request body" */
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                   _ ("%s must be a JSON object, not %s"), what,
+                   node != NULL ? describe_node (node) : _ ("nothing"));
+      return NULL;
+    }
+  return json_node_get_object (node);
+}
+
+/* parses a request body; the root is never NULL on success */
+static JsonParser *
+parse_body (const gchar *data, gssize length, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (GError) local_error = NULL;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  if (data == NULL)
+    data = "";
+  if (!json_parser_load_from_data (parser, data, length, &local_error))
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
+                   _ ("request body is not valid JSON: %s"), local_error->message);
+      return NULL;
+    }
+  if (json_parser_get_root (parser) == NULL)
+    {
+      g_set_error_literal (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
+                           _ ("request body is empty; expected a JSON object"));
+      return NULL;
+    }
+  return g_steal_pointer (&parser);
+}
+
+/**
+ * weft_task_to_json_node:
+ * @self: a #WeftTask
+ *
+ * Serialises @self as the reference's task object: `id`, `skill`,
+ * `target_agent_id`, `source_agent_id`, `assigned_agent_id`, `payload`,
+ * `state`, `result`, `error`, `created_at`, `updated_at`, `ttl`, in that
+ * order, then Weft's `attempts`.
+ *
+ * Returns: (transfer full): a JSON object node
+ *
+ * Since: 0.1
+ */
+JsonNode *
+weft_task_to_json_node (WeftTask *self)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new_immutable ();
+
+  g_return_val_if_fail (WEFT_IS_TASK (self), NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, weft_task_get_id (self));
+  json_builder_set_member_name (builder, "skill");
+  json_builder_add_string_value (builder, weft_task_get_skill (self));
+  json_builder_set_member_name (builder, "target_agent_id");
+  json_builder_add_string_value (builder, weft_task_get_target_agent_id (self));
+  json_builder_set_member_name (builder, "source_agent_id");
+  json_builder_add_string_value (builder, weft_task_get_source_agent_id (self));
+  json_builder_set_member_name (builder, "assigned_agent_id");
+  json_builder_add_string_value (builder, weft_task_get_assigned_agent_id (self));
+  json_builder_set_member_name (builder, "payload");
+  json_builder_add_value (builder, json_node_copy (weft_task_get_payload (self)));
+  json_builder_set_member_name (builder, "state");
+  json_builder_add_string_value (builder, weft_task_state_to_string (weft_task_get_state (self)));
+  json_builder_set_member_name (builder, "result");
+  json_builder_add_string_value (builder, weft_task_get_result (self));
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, weft_task_get_error (self));
+  json_builder_set_member_name (builder, "created_at");
+  json_builder_add_double_value (builder, weft_task_get_created_at (self));
+  json_builder_set_member_name (builder, "updated_at");
+  json_builder_add_double_value (builder, weft_task_get_updated_at (self));
+  json_builder_set_member_name (builder, "ttl");
+  json_builder_add_int_value (builder, weft_task_get_ttl (self));
+  json_builder_set_member_name (builder, "attempts");
+  json_builder_add_int_value (builder, weft_task_get_attempts (self));
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+/**
+ * weft_task_new_from_json_node:
+ * @node: a task object as weft_task_to_json_node() or the reference
+ *   registry writes it
+ * @error: return location for a #GError
+ *
+ * Reads a task object. Only `id` is required; any other field that is
+ * absent or null takes its default (empty strings, a null payload, state
+ * `pending`, `ttl` 300, `attempts` 0, `updated_at` equal to `created_at`,
+ * `created_at` the current time). Unknown fields are ignored. A field of
+ * the wrong type, an unknown state or a malformed id is an error.
+ *
+ * Returns: (transfer full): a new #WeftTask, or %NULL with
+ *   %WEFT_ERROR_INVALID_ARGUMENT naming the field
+ *
+ * Since: 0.1
+ */
+WeftTask *
+weft_task_new_from_json_node (JsonNode *node, GError **error)
+{
+  JsonObject *object;
+  g_autofree gchar *id = NULL;
+  g_autofree gchar *skill = NULL;
+  g_autofree gchar *target = NULL;
+  g_autofree gchar *source = NULL;
+  g_autofree gchar *assigned = NULL;
+  g_autofree gchar *result = NULL;
+  g_autofree gchar *error_text = NULL;
+  WeftTaskState state;
+  gdouble created_at;
+  gdouble updated_at;
+  gint64 ttl;
+  gint64 attempts;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  object = require_object (node, _ ("a task"), error);
+  if (object == NULL)
+    return NULL;
+
+  if (!read_string (object, "id", NULL, &id, error))
+    return NULL;
+  if (id == NULL)
+    {
+      g_set_error_literal (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                           _ ("field “id” is missing; every task has one"));
+      return NULL;
+    }
+  if (!weft_task_id_is_valid (id))
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                   _ ("field “id” must be 8 hex digits, “-” and 3 hex digits, not “%s”"), id);
+      return NULL;
+    }
+
+  if (!read_string (object, "skill", "", &skill, error) ||
+      !read_string (object, "target_agent_id", "", &target, error) ||
+      !read_string (object, "source_agent_id", "", &source, error) ||
+      !read_string (object, "assigned_agent_id", "", &assigned, error) ||
+      !read_state (object, FALSE, &state, error) ||
+      !read_string (object, "result", "", &result, error) ||
+      !read_string (object, "error", "", &error_text, error) ||
+      !read_time (object, "created_at", -1, &created_at, error) ||
+      !read_time (object, "updated_at", -1, &updated_at, error) ||
+      !read_count (object, "ttl", WEFT_TASK_DEFAULT_TTL, G_MAXINT64, &ttl, error) ||
+      !read_count (object, "attempts", 0, G_MAXUINT, &attempts, error))
+    return NULL;
+
+  return g_object_new (WEFT_TYPE_TASK, "id", id, "skill", skill, "target-agent-id", target,
+                       "source-agent-id", source, "assigned-agent-id", assigned, "payload",
+                       get_member (object, "payload"), "state", state, "result", result, "error",
+                       error_text, "created-at", created_at, "updated-at", updated_at, "ttl", ttl,
+                       "attempts", (guint) attempts, NULL);
+}
+
+/**
+ * weft_task_new_from_submission:
+ * @data: the body of a `POST /api/hub/tasks` request, UTF-8 JSON
+ * @length: the length of @data in bytes, or -1 if it is nul-terminated
+ * @now: the creation time in Unix seconds; negative for the system clock
+ * @error: return location for a #GError
+ *
+ * Decodes a task submission: a JSON object whose members are all optional
+ * (`{}` is valid): `skill`, `target_agent_id` and `source_agent_id`
+ * (strings, default empty), `payload` (any JSON, default null) and `ttl`
+ * (a non-negative integer, default 300). A null member counts as absent;
+ * unknown members are ignored. The result is a new pending task.
+ *
+ * Returns: (transfer full): a new #WeftTask, or %NULL with
+ *   %WEFT_ERROR_INVALID_DATA when @data is not JSON, or
+ *   %WEFT_ERROR_INVALID_ARGUMENT naming the field with a wrong type
+ *
+ * Since: 0.1
+ */
+WeftTask *
+weft_task_new_from_submission (const gchar *data, gssize length, gdouble now, GError **error)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonObject *object;
+  g_autofree gchar *skill = NULL;
+  g_autofree gchar *target = NULL;
+  g_autofree gchar *source = NULL;
+  gint64 ttl;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  parser = parse_body (data, length, error);
+  if (parser == NULL)
+    return NULL;
+  object = require_object (json_parser_get_root (parser), _ ("a request body"), error);
+  if (object == NULL)
+    return NULL;
+
+  if (!read_string (object, "skill", "", &skill, error) ||
+      !read_string (object, "target_agent_id", "", &target, error) ||
+      !read_string (object, "source_agent_id", "", &source, error) ||
+      !read_count (object, "ttl", WEFT_TASK_DEFAULT_TTL, G_MAXINT64, &ttl, error))
+    return NULL;
+
+  return weft_task_new (skill, target, source, get_member (object, "payload"), ttl, now);
+}
+
+/**
+ * weft_task_parse_update:
+ * @data: the body of a `POST /api/hub/tasks/{id}` request, UTF-8 JSON
+ * @length: the length of @data in bytes, or -1 if it is nul-terminated
+ * @out_state: (out): return location for the requested state
+ * @out_result: (out) (optional) (nullable) (transfer full): return location
+ *   for the result text, %NULL when the body has none
+ * @out_error: (out) (optional) (nullable) (transfer full): return location
+ *   for the error text, %NULL when the body has none
+ * @error: return location for a #GError
+ *
+ * Decodes a task update: a JSON object with the required string `state`
+ * (one of the names of #WeftTaskState) and the optional strings `result`
+ * and `error`. A null member counts as absent; unknown members are ignored.
+ * Whether the update is allowed is for weft_task_transition() to decide.
+ *
+ * Returns: %TRUE on success; %FALSE with %WEFT_ERROR_INVALID_DATA when
+ *   @data is not JSON, or %WEFT_ERROR_INVALID_ARGUMENT naming the field
+ *   that is missing or has a wrong type
+ *
+ * Since: 0.1
+ */
+gboolean
+weft_task_parse_update (const gchar *data,
+                        gssize length,
+                        WeftTaskState *out_state,
+                        gchar **out_result,
+                        gchar **out_error,
+                        GError **error)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonObject *object;
+  WeftTaskState state;
+  g_autofree gchar *result = NULL;
+  g_autofree gchar *error_text = NULL;
+
+  g_return_val_if_fail (out_state != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  parser = parse_body (data, length, error);
+  if (parser == NULL)
+    return FALSE;
+  object = require_object (json_parser_get_root (parser), _ ("a request body"), error);
+  if (object == NULL)
+    return FALSE;
+
+  if (!read_state (object, TRUE, &state, error) ||
+      !read_string (object, "result", NULL, &result, error) ||
+      !read_string (object, "error", NULL, &error_text, error))
+    return FALSE;
+
+  *out_state = state;
+  if (out_result != NULL)
+    *out_result = g_steal_pointer (&result);
+  if (out_error != NULL)
+    *out_error = g_steal_pointer (&error_text);
+  return TRUE;
+}

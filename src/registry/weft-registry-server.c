@@ -1,0 +1,1263 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "weft.h"
+#include "weft-pairing-entry.h"
+#include "weft-registry-server-private.h"
+#include "weft-store-sqlite.h"
+
+G_DEFINE_TYPE (WeftRegistryServer, weft_registry_server, G_TYPE_OBJECT)
+
+#define DRAIN_TIMEOUT_S 5
+
+static const WeftRoute *const route_tables[] = {
+  weft_registry_agent_routes,
+  weft_registry_task_routes,
+  weft_registry_pairing_routes,
+};
+
+/* ---- JSON helpers ---- */
+
+JsonNode *
+weft_json_error_new (const gchar *message)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  json_builder_add_string_value (b, message);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+JsonNode *
+weft_json_status_ok_new (void)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, "ok");
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static void
+add_cors_headers (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+
+  soup_message_headers_replace (h, "Access-Control-Allow-Origin", "*");
+}
+
+/* ---- replies that bypass libsoup: used before the body is read ---- */
+
+typedef struct
+{
+  GIOStream *stream; /* (owned) */
+  GBytes *response;  /* (owned) */
+  GCancellable *cancellable;
+  guint timeout_id;
+  gsize drained;
+  gsize drain_limit;
+} Closer;
+
+static void
+closer_free (Closer *c)
+{
+  g_clear_handle_id (&c->timeout_id, g_source_remove);
+  g_io_stream_close_async (c->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_clear_object (&c->stream);
+  g_clear_object (&c->cancellable);
+  g_clear_pointer (&c->response, g_bytes_unref);
+  g_free (c);
+}
+
+static gboolean
+closer_timeout (gpointer user_data)
+{
+  Closer *c = user_data;
+
+  c->timeout_id = 0;
+  g_cancellable_cancel (c->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+closer_drained (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Closer *c = user_data;
+  g_autoptr (GBytes) bytes =
+    g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, NULL);
+
+  /* read what the client still sends so that it sees the answer instead of a reset */
+  if (bytes != NULL && g_bytes_get_size (bytes) > 0 && c->drained < c->drain_limit)
+    {
+      c->drained += g_bytes_get_size (bytes);
+      g_input_stream_read_bytes_async (g_io_stream_get_input_stream (c->stream), 65536,
+                                       G_PRIORITY_LOW, c->cancellable, closer_drained, c);
+      return;
+    }
+  closer_free (c);
+}
+
+static void
+closer_written (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Closer *c = user_data;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL))
+    {
+      closer_free (c);
+      return;
+    }
+  if (G_IS_SOCKET_CONNECTION (c->stream))
+    g_socket_shutdown (g_socket_connection_get_socket (G_SOCKET_CONNECTION (c->stream)), FALSE,
+                       TRUE, NULL);
+  g_input_stream_read_bytes_async (g_io_stream_get_input_stream (c->stream), 65536, G_PRIORITY_LOW,
+                                   c->cancellable, closer_drained, c);
+}
+
+/* answers @msg with @status and a JSON error, then closes the connection without reading
+ * the request body (which may be huge) */
+static void
+reject_and_close (WeftRegistryServer *self,
+                  SoupServerMessage *msg,
+                  guint status,
+                  const gchar *message)
+{
+  g_autoptr (JsonNode) body = weft_json_error_new (message);
+  g_autofree gchar *json = json_to_string (body, FALSE);
+  g_autofree gchar *head = NULL;
+  g_autoptr (GIOStream) stream = NULL;
+  Closer *c;
+  gsize len;
+
+  /* the response head is fixed text; the body goes through json-glib */
+  head = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
+                          "Content-Type: application/json\r\n"
+                          "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                          "Access-Control-Allow-Origin: *\r\n"
+                          "Connection: close\r\n\r\n%s",
+                          status, soup_status_get_phrase (status), strlen (json), json);
+  weft_registry_metrics_observe_request (self->metrics, "limit",
+                                         soup_server_message_get_method (msg), status, 0);
+  stream = soup_server_message_steal_connection (msg);
+  if (stream == NULL)
+    return;
+  c = g_new0 (Closer, 1);
+  c->stream = g_steal_pointer (&stream);
+  c->cancellable = g_cancellable_new ();
+  c->drain_limit = MAX (self->config->max_body_size * 4, 16 * 1024 * 1024);
+  len = strlen (head);
+  c->response = g_bytes_new_take (g_steal_pointer (&head), len);
+  c->timeout_id = g_timeout_add_seconds (DRAIN_TIMEOUT_S, closer_timeout, c);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (c->stream),
+                                   g_bytes_get_data (c->response, NULL), len, G_PRIORITY_DEFAULT,
+                                   c->cancellable, closer_written, c);
+}
+
+/* ---- connection accounting ---- */
+
+typedef struct
+{
+  GHashTable *table; /* (owned) */
+  gchar *address;    /* (owned) */
+} ConnTracker;
+
+static void
+conn_tracker_free (ConnTracker *t)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (t->table, t->address));
+
+  if (n <= 1)
+    g_hash_table_remove (t->table, t->address);
+  else
+    g_hash_table_insert (t->table, g_strdup (t->address), GUINT_TO_POINTER (n - 1));
+  g_hash_table_unref (t->table);
+  g_free (t->address);
+  g_free (t);
+}
+
+static gchar *
+message_remote_address (SoupServerMessage *msg)
+{
+  GSocketAddress *addr = soup_server_message_get_remote_address (msg);
+
+  if (addr != NULL && G_IS_INET_SOCKET_ADDRESS (addr))
+    return g_inet_address_to_string (
+      g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
+  return g_strdup ("unknown");
+}
+
+/* counts each TCP connection once, when its first request arrives; FALSE when the
+ * client address holds too many */
+static gboolean
+track_connection (WeftRegistryServer *self, SoupServerMessage *msg)
+{
+  GSocket *sock = soup_server_message_get_socket (msg);
+  ConnTracker *t;
+  guint n;
+
+  if (sock == NULL || g_object_get_data (G_OBJECT (sock), "weft-tracked") != NULL)
+    return TRUE;
+  t = g_new0 (ConnTracker, 1);
+  t->table = g_hash_table_ref (self->conns_per_address);
+  t->address = message_remote_address (msg);
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (self->conns_per_address, t->address)) + 1;
+  g_hash_table_insert (self->conns_per_address, g_strdup (t->address), GUINT_TO_POINTER (n));
+  g_object_set_data_full (G_OBJECT (sock), "weft-tracked", t, (GDestroyNotify) conn_tracker_free);
+  if (self->config->max_connections_per_address > 0 &&
+      n > self->config->max_connections_per_address)
+    {
+      g_message ("Refusing a connection from %s: it holds %u, the limit is %u", t->address, n - 1,
+                 self->config->max_connections_per_address);
+      weft_registry_metrics_count_limit (self->metrics, "connections-per-address");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- early checks, before the body is read ---- */
+
+static void
+on_got_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
+{
+  WeftRegistryServer *self = user_data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  if ((gsize) body->length > self->config->max_body_size)
+    {
+      g_signal_handlers_disconnect_by_func (msg, on_got_chunk, user_data);
+      g_message ("Refusing a chunked %s %s: body exceeds %" G_GSIZE_FORMAT " bytes",
+                 soup_server_message_get_method (msg),
+                 g_uri_get_path (soup_server_message_get_uri (msg)), self->config->max_body_size);
+      weft_registry_metrics_count_limit (self->metrics, "body-size");
+      reject_and_close (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                        _ ("request body too large"));
+    }
+}
+
+/* FALSE when @msg was answered and its connection closed */
+static gboolean
+early_checks (WeftRegistryServer *self, SoupServerMessage *msg, const char *path)
+{
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
+  SoupEncoding enc = soup_message_headers_get_encoding (h);
+
+  if (!track_connection (self, msg))
+    {
+      reject_and_close (self, msg, 429, _ ("too many connections from this address"));
+      return FALSE;
+    }
+  if (enc == SOUP_ENCODING_CONTENT_LENGTH &&
+      (guint64) soup_message_headers_get_content_length (h) > self->config->max_body_size)
+    {
+      g_message ("Refusing %s %s: Content-Length %" G_GINT64_FORMAT " exceeds %" G_GSIZE_FORMAT
+                 " bytes",
+                 soup_server_message_get_method (msg), path,
+                 soup_message_headers_get_content_length (h), self->config->max_body_size);
+      weft_registry_metrics_count_limit (self->metrics, "body-size");
+      reject_and_close (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                        _ ("request body too large"));
+      return FALSE;
+    }
+  if (enc == SOUP_ENCODING_CHUNKED || enc == SOUP_ENCODING_EOF)
+    g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), self);
+  return TRUE;
+}
+
+static void
+early_handler (SoupServer *soup,
+               SoupServerMessage *msg,
+               const char *path,
+               GHashTable *query,
+               gpointer user_data)
+{
+  early_checks (WEFT_REGISTRY_SERVER (user_data), msg, path);
+}
+
+/* ---- requests ---- */
+
+static void
+weft_request_free (WeftRequest *req)
+{
+  g_clear_pointer (&req->params, g_ptr_array_unref);
+  g_clear_pointer (&req->query, g_hash_table_unref);
+  g_clear_pointer (&req->principal, weft_principal_unref);
+  g_clear_pointer (&req->body, g_bytes_unref);
+  g_clear_object (&req->msg);
+  g_clear_object (&req->server);
+  g_free (req);
+}
+
+const gchar *
+weft_request_param (WeftRequest *req, guint index)
+{
+  return index < req->params->len ? g_ptr_array_index (req->params, index) : NULL;
+}
+
+const gchar *
+weft_request_query (WeftRequest *req, const gchar *name)
+{
+  return req->query != NULL ? g_hash_table_lookup (req->query, name) : NULL;
+}
+
+const gchar *
+weft_request_body_data (WeftRequest *req, gsize *length)
+{
+  if (req->body == NULL)
+    {
+      *length = 0;
+      return "";
+    }
+  return g_bytes_get_data (req->body, length);
+}
+
+const gchar *
+weft_request_header (WeftRequest *req, const gchar *name)
+{
+  return soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg), name);
+}
+
+gchar *
+weft_request_remote_address (WeftRequest *req)
+{
+  return message_remote_address (req->msg);
+}
+
+static void
+weft_request_finish (WeftRequest *req, guint status)
+{
+  gdouble secs = (gdouble) (g_get_monotonic_time () - req->started) / G_USEC_PER_SEC;
+
+  weft_registry_metrics_observe_request (req->server->metrics,
+                                         req->route != NULL ? req->route->pattern : "other",
+                                         soup_server_message_get_method (req->msg), status, secs);
+  req->done = TRUE;
+  if (req->paused)
+    {
+      soup_server_message_unpause (req->msg);
+      weft_request_free (req);
+    }
+}
+
+void
+weft_request_reply_json (WeftRequest *req, guint status, JsonNode *node)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  gsize len;
+  gchar *data;
+
+  g_return_if_fail (!req->done);
+  json_generator_set_root (gen, node);
+  data = json_generator_to_data (gen, &len);
+  add_cors_headers (req->msg);
+  soup_server_message_set_status (req->msg, status, NULL);
+  soup_server_message_set_response (req->msg, "application/json", SOUP_MEMORY_TAKE, data, len);
+  weft_request_finish (req, status);
+}
+
+void
+weft_request_reply_text (WeftRequest *req, guint status, const gchar *content_type, GString *text)
+{
+  gsize len = text->len;
+
+  g_return_if_fail (!req->done);
+  add_cors_headers (req->msg);
+  soup_server_message_set_status (req->msg, status, NULL);
+  soup_server_message_set_response (req->msg, content_type, SOUP_MEMORY_TAKE,
+                                    g_string_free (text, FALSE), len);
+  weft_request_finish (req, status);
+}
+
+void
+weft_request_reply_status_ok (WeftRequest *req)
+{
+  g_autoptr (JsonNode) node = weft_json_status_ok_new ();
+
+  weft_request_reply_json (req, SOUP_STATUS_OK, node);
+}
+
+void
+weft_request_reply_error_body (WeftRequest *req, guint status, JsonNode *body)
+{
+  weft_request_reply_json (req, status, body);
+}
+
+void
+weft_request_reply_message (WeftRequest *req, guint status, const gchar *message)
+{
+  g_autoptr (JsonNode) body = weft_json_error_new (message);
+
+  weft_request_reply_json (req, status, body);
+}
+
+void
+weft_request_reply_error (WeftRequest *req, const GError *error)
+{
+  guint status = weft_error_to_http_status (error);
+
+  if (status >= 500)
+    g_warning ("%s %s failed: %s", soup_server_message_get_method (req->msg),
+               g_uri_get_path (soup_server_message_get_uri (req->msg)), error->message);
+  if (status == SOUP_STATUS_UNAUTHORIZED)
+    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                  "WWW-Authenticate", "Bearer");
+  weft_request_reply_message (req, status, error->message);
+}
+
+/* ---- routing ---- */
+
+static gboolean
+route_matches (const WeftRoute *route, gchar **segments, GPtrArray *params)
+{
+  g_auto (GStrv) pattern = g_strsplit (route->pattern, "/", -1);
+  guint n = g_strv_length (pattern);
+
+  if (n != g_strv_length (segments))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      if (g_str_equal (pattern[i], "*"))
+        {
+          if (segments[i][0] == '\0')
+            return FALSE;
+          continue;
+        }
+      if (!g_str_equal (pattern[i], segments[i]))
+        return FALSE;
+    }
+  if (params != NULL)
+    for (guint i = 0; i < n; i++)
+      if (g_str_equal (pattern[i], "*"))
+        g_ptr_array_add (params, g_strdup (segments[i]));
+  return TRUE;
+}
+
+/* finds the route for @method and @path; fills @allow with the methods @path has */
+static const WeftRoute *
+find_route (const gchar *method, const gchar *path, GPtrArray *params, GString *allow)
+{
+  g_auto (GStrv) segments = g_strsplit (path, "/", -1);
+
+  for (gsize t = 0; t < G_N_ELEMENTS (route_tables); t++)
+    for (const WeftRoute *r = route_tables[t]; r->method != NULL; r++)
+      {
+        if (!route_matches (r, segments, NULL))
+          continue;
+        if (g_str_equal (r->method, method))
+          {
+            g_ptr_array_set_size (params, 0);
+            route_matches (r, segments, params);
+            return r;
+          }
+        if (strstr (allow->str, r->method) == NULL)
+          {
+            if (allow->len > 0)
+              g_string_append (allow, ", ");
+            g_string_append (allow, r->method);
+          }
+      }
+  return NULL;
+}
+
+static gboolean
+content_type_is_json (const gchar *ct)
+{
+  g_autofree gchar *base = NULL;
+  const gchar *semi;
+
+  if (ct == NULL)
+    return FALSE;
+  semi = strchr (ct, ';');
+  base = g_ascii_strdown (ct, semi != NULL ? semi - ct : -1);
+  g_strstrip (base);
+  return g_str_equal (base, "application/json") ||
+         (g_str_has_prefix (base, "application/") && g_str_has_suffix (base, "+json"));
+}
+
+static WeftPrincipal *
+authenticate (WeftRequest *req, GError **error)
+{
+  const gchar *api_key = weft_request_header (req, "X-API-Key");
+  const gchar *authz = weft_request_header (req, "Authorization");
+  WeftAuth *auth = req->server->auth;
+
+  if (api_key != NULL)
+    return weft_auth_authenticate_api_key (auth, api_key, error);
+  if (authz != NULL)
+    {
+      if (g_ascii_strncasecmp (authz, "Bearer ", 7) != 0)
+        {
+          g_set_error_literal (error, WEFT_ERROR, WEFT_ERROR_NOT_AUTHENTICATED,
+                               _ ("the Authorization header must be “Bearer <token>”"));
+          return NULL;
+        }
+      return weft_auth_authenticate_bearer (auth, authz + 7, error);
+    }
+  {
+    GSocketAddress *addr = soup_server_message_get_remote_address (req->msg);
+    GInetAddress *inet = (addr != NULL && G_IS_INET_SOCKET_ADDRESS (addr))
+                           ? g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr))
+                           : NULL;
+    WeftPrincipal *anon = weft_auth_anonymous_principal (auth, inet);
+
+    if (anon != NULL)
+      return anon;
+  }
+  g_set_error_literal (error, WEFT_ERROR, WEFT_ERROR_NOT_AUTHENTICATED,
+                       _ ("authentication required: send X-API-Key or Authorization: Bearer "
+                          "<token>"));
+  return NULL;
+}
+
+static void
+reply_preflight (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *req_h = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  const gchar *want_headers =
+    soup_message_headers_get_one (req_h, "Access-Control-Request-Headers");
+
+  add_cors_headers (msg);
+  soup_message_headers_replace (h, "Access-Control-Allow-Methods",
+                                "GET, POST, PUT, PATCH, DELETE, OPTIONS, HEAD");
+  soup_message_headers_replace (h, "Access-Control-Allow-Headers",
+                                want_headers != NULL ? want_headers : "*");
+  soup_message_headers_replace (h, "Access-Control-Max-Age", "86400");
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+static void
+server_callback (SoupServer *soup,
+                 SoupServerMessage *msg,
+                 const char *path,
+                 GHashTable *query,
+                 gpointer user_data)
+{
+  WeftRegistryServer *self = user_data;
+  const gchar *method = soup_server_message_get_method (msg);
+  WeftRequest *req;
+  g_autoptr (GString) allow = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (method == SOUP_METHOD_OPTIONS)
+    {
+      reply_preflight (msg);
+      return;
+    }
+
+  req = g_new0 (WeftRequest, 1);
+  req->server = g_object_ref (self);
+  req->msg = g_object_ref (msg);
+  req->params = g_ptr_array_new_with_free_func (g_free);
+  req->query = query != NULL ? g_hash_table_ref (query) : NULL;
+  req->started = g_get_monotonic_time ();
+  req->route = find_route (method, path, req->params, allow);
+
+  if (req->route == NULL)
+    {
+      if (allow->len > 0)
+        {
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow",
+                                        allow->str);
+          weft_request_reply_message (req, SOUP_STATUS_METHOD_NOT_ALLOWED,
+                                      _ ("method not allowed"));
+        }
+      else
+        weft_request_reply_message (req, SOUP_STATUS_NOT_FOUND, _ ("no such endpoint"));
+      weft_request_free (req);
+      return;
+    }
+
+  if (req->route->auth != WEFT_ROUTE_AUTH_NONE)
+    {
+      req->principal = authenticate (req, &error);
+      if (req->principal == NULL)
+        {
+          weft_request_reply_error (req, error);
+          weft_request_free (req);
+          return;
+        }
+      req->actor.credential_id = req->principal->anonymous ? NULL : req->principal->credential_id;
+      req->actor.admin = weft_principal_is_admin (req->principal);
+      if (req->route->auth == WEFT_ROUTE_AUTH_ADMIN && !req->actor.admin)
+        {
+          weft_request_reply_message (req, SOUP_STATUS_FORBIDDEN, _ ("this needs the admin role"));
+          weft_request_free (req);
+          return;
+        }
+    }
+
+  if (req->route->json_body)
+    {
+      if (!content_type_is_json (weft_request_header (req, "Content-Type")))
+        {
+          weft_request_reply_message (req, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+                                      _ ("expected a request with Content-Type: application/json"));
+          weft_request_free (req);
+          return;
+        }
+      req->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+    }
+
+  req->route->handler (req);
+  if (req->done)
+    weft_request_free (req);
+  else
+    {
+      req->paused = TRUE;
+      soup_server_message_pause (msg);
+    }
+}
+
+/* ---- websocket ---- */
+
+static void
+ws_early_handler (SoupServer *soup,
+                  SoupServerMessage *msg,
+                  const char *path,
+                  GHashTable *query,
+                  gpointer user_data)
+{
+  WeftRegistryServer *self = user_data;
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
+  const gchar *token = query != NULL ? g_hash_table_lookup (query, "token") : NULL;
+  const gchar *authz = soup_message_headers_get_one (h, "Authorization");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftPrincipal) principal = NULL;
+  g_autoptr (JsonNode) body = NULL;
+  guint status = 0;
+  const gchar *message = NULL;
+
+  if (!early_checks (self, msg, path))
+    return;
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_GET)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "GET");
+      status = SOUP_STATUS_METHOD_NOT_ALLOWED;
+      message = _ ("method not allowed");
+    }
+  else if (!soup_message_headers_header_contains (h, "Upgrade", "websocket"))
+    {
+      status = SOUP_STATUS_BAD_REQUEST;
+      message = _ ("expected a WebSocket upgrade");
+    }
+  else
+    {
+      if (token == NULL && authz != NULL && g_ascii_strncasecmp (authz, "Bearer ", 7) == 0)
+        token = authz + 7;
+      if (token == NULL)
+        {
+          status = SOUP_STATUS_UNAUTHORIZED;
+          message = _ ("missing token: connect to /ws?token=<JWT> or send Authorization: Bearer");
+        }
+      else if ((principal = weft_auth_verify_token (self->auth, token, &error)) == NULL)
+        {
+          status = SOUP_STATUS_UNAUTHORIZED;
+          message = error->message;
+        }
+    }
+  if (status != 0)
+    {
+      body = weft_json_error_new (message);
+      {
+        g_autofree gchar *json = json_to_string (body, FALSE);
+
+        add_cors_headers (msg);
+        soup_server_message_set_status (msg, status, NULL);
+        soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, json,
+                                          strlen (json));
+      }
+      weft_registry_metrics_observe_request (self->metrics, "/ws", "GET", status, 0);
+      return;
+    }
+  g_object_set_data_full (G_OBJECT (msg), "weft-principal", g_steal_pointer (&principal),
+                          (GDestroyNotify) weft_principal_unref);
+}
+
+static void
+ws_callback (SoupServer *soup,
+             SoupServerMessage *msg,
+             const char *path,
+             SoupWebsocketConnection *conn,
+             gpointer user_data)
+{
+  WeftRegistryServer *self = user_data;
+  WeftPrincipal *principal = g_object_get_data (G_OBJECT (msg), "weft-principal");
+
+  if (principal == NULL)
+    {
+      soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, NULL);
+      return;
+    }
+  weft_registry_metrics_observe_request (self->metrics, "/ws", "GET", 101, 0);
+  g_debug ("signaling socket opened for %s", principal->peer_id);
+  weft_signaling_hub_add_connection (self->hub, conn, principal);
+}
+
+/* ---- push: tasks to agents and submitters ---- */
+
+static const gchar *
+peer_for_agent (WeftRegistryServer *self, const gchar *agent_id)
+{
+  const gchar *peer = g_hash_table_lookup (self->bindings, agent_id);
+
+  if (peer != NULL && weft_signaling_hub_has_peer (self->hub, peer))
+    return peer;
+  return NULL;
+}
+
+static JsonNode *
+task_frame (const gchar *type, const gchar *target, WeftTask *task, const gchar *agent_id)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) payload = NULL;
+
+  json_builder_begin_object (b);
+  if (agent_id != NULL)
+    {
+      json_builder_set_member_name (b, "agent_id");
+      json_builder_add_string_value (b, agent_id);
+    }
+  json_builder_set_member_name (b, "task");
+  json_builder_add_value (b, weft_task_to_json_node (task));
+  json_builder_end_object (b);
+  payload = json_builder_get_root (b);
+  return weft_signaling_frame_new (type, "registry", target, payload);
+}
+
+static void
+on_task_assigned (WeftTaskQueue *queue, WeftTask *task, const gchar *agent_id, gpointer user_data)
+{
+  WeftRegistryServer *self = user_data;
+  const gchar *peer = peer_for_agent (self, agent_id);
+  g_autoptr (JsonNode) frame = NULL;
+
+  if (peer == NULL)
+    return;
+  frame = task_frame ("task_assigned", peer, task, agent_id);
+  weft_signaling_hub_send (self->hub, peer, frame);
+}
+
+static void
+on_task_updated (WeftTaskQueue *queue, WeftTask *task, const gchar *submitter, gpointer user_data)
+{
+  WeftRegistryServer *self = user_data;
+  g_autoptr (JsonNode) frame = NULL;
+
+  if (submitter == NULL || submitter[0] == '\0')
+    return;
+  frame = task_frame ("task_updated", NULL, task, NULL);
+  weft_signaling_hub_send_to_credential (self->hub, submitter, frame);
+}
+
+void
+weft_registry_server_bind_agent (WeftRegistryServer *self,
+                                 const gchar *agent_id,
+                                 const gchar *peer_id)
+{
+  const gchar *old = g_hash_table_lookup (self->bindings, agent_id);
+
+  if (g_strcmp0 (old, peer_id) == 0)
+    return;
+  g_hash_table_insert (self->bindings, g_strdup (agent_id), g_strdup (peer_id));
+  g_debug ("agent %s reachable on signaling peer %s", agent_id, peer_id);
+  weft_agent_directory_set_push_connected (self->directory, agent_id, TRUE);
+}
+
+/* whether @principal may receive the tasks of the agent @record */
+static gboolean
+principal_may_serve (WeftPrincipal *principal, WeftAgentRecord *record)
+{
+  WeftActor actor = { principal->anonymous ? NULL : principal->credential_id,
+                      weft_principal_is_admin (principal) };
+
+  return weft_actor_may_act_for (&actor, weft_agent_record_get_owner (record));
+}
+
+/* binds @record to a connected socket named after its sidecar_peer_id or agent_id */
+void
+weft_registry_server_refresh_binding (WeftRegistryServer *self, WeftAgentRecord *record)
+{
+  const gchar *agent_id = weft_agent_record_get_agent_id (record);
+  const gchar *candidates[] = { weft_agent_record_get_sidecar_peer_id (record), agent_id };
+
+  if (peer_for_agent (self, agent_id) != NULL)
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (candidates); i++)
+    {
+      WeftPrincipal *p;
+
+      if (candidates[i] == NULL || candidates[i][0] == '\0')
+        continue;
+      p = weft_signaling_hub_get_principal (self->hub, candidates[i]);
+      if (p != NULL && principal_may_serve (p, record))
+        {
+          weft_registry_server_bind_agent (self, agent_id, candidates[i]);
+          return;
+        }
+    }
+}
+
+static void
+on_peer_registered (WeftSignalingHub *hub,
+                    const gchar *peer_id,
+                    WeftPrincipal *principal,
+                    JsonNode *payload,
+                    gpointer user_data)
+{
+  WeftRegistryServer *self = user_data;
+  g_autoptr (GPtrArray) agents = NULL;
+
+  /* Weft agents name their agent in the register payload: {"agent_id": "..."} */
+  if (payload != NULL && JSON_NODE_HOLDS_OBJECT (payload))
+    {
+      JsonObject *obj = json_node_get_object (payload);
+      JsonNode *id = json_object_get_member (obj, "agent_id");
+
+      if (id != NULL && json_node_get_value_type (id) == G_TYPE_STRING)
+        {
+          g_autoptr (WeftAgentRecord) record =
+            weft_agent_directory_get (self->directory, json_node_get_string (id), NULL);
+
+          if (record != NULL && principal_may_serve (principal, record))
+            weft_registry_server_bind_agent (self, json_node_get_string (id), peer_id);
+        }
+    }
+
+  /* chatixia sidecars do not; match the peer id against sidecar_peer_id and agent_id */
+  agents = weft_agent_directory_list (self->directory);
+  for (guint i = 0; i < agents->len; i++)
+    {
+      WeftAgentRecord *record = g_ptr_array_index (agents, i);
+
+      if ((g_strcmp0 (weft_agent_record_get_sidecar_peer_id (record), peer_id) == 0 ||
+           g_strcmp0 (weft_agent_record_get_agent_id (record), peer_id) == 0) &&
+          principal_may_serve (principal, record))
+        weft_registry_server_bind_agent (self, weft_agent_record_get_agent_id (record), peer_id);
+    }
+}
+
+static void
+on_peer_left (WeftSignalingHub *hub,
+              const gchar *peer_id,
+              WeftPrincipal *principal,
+              gpointer user_data)
+{
+  WeftRegistryServer *self = user_data;
+  GHashTableIter iter;
+  const gchar *agent_id, *bound;
+  g_autoptr (GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+
+  g_hash_table_iter_init (&iter, self->bindings);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &agent_id, (gpointer *) &bound))
+    if (g_str_equal (bound, peer_id))
+      g_ptr_array_add (gone, g_strdup (agent_id));
+  for (guint i = 0; i < gone->len; i++)
+    {
+      g_hash_table_remove (self->bindings, g_ptr_array_index (gone, i));
+      weft_agent_directory_set_push_connected (self->directory, g_ptr_array_index (gone, i), FALSE);
+    }
+}
+
+static void
+on_pairing_revoked (WeftPairing *pairing,
+                    const gchar *entry_id,
+                    const gchar *peer_id,
+                    gpointer user_data)
+{
+  WeftRegistryServer *self = user_data;
+  g_autofree gchar *credential_id = g_strconcat ("device:", entry_id, NULL);
+
+  weft_auth_revoke_credential (self->auth, credential_id);
+}
+
+/* ---- WeftAuth backend over the pairing state and the store ---- */
+
+static gboolean
+backend_lookup_device_token (gpointer user_data,
+                             const gchar *device_token,
+                             gchar **out_entry_id,
+                             gchar **out_peer_id)
+{
+  WeftRegistryServer *self = user_data;
+  g_autoptr (WeftPairingEntry) entry =
+    weft_pairing_lookup_device_token (self->pairing, device_token, NULL);
+
+  if (entry == NULL)
+    return FALSE;
+  *out_entry_id = g_strdup (weft_pairing_entry_get_id (entry));
+  *out_peer_id = g_strdup (weft_pairing_entry_get_peer_id (entry));
+  return TRUE;
+}
+
+static gboolean
+backend_entry_is_approved (gpointer user_data, const gchar *entry_id)
+{
+  WeftRegistryServer *self = user_data;
+  g_autoptr (WeftPairingEntry) entry = weft_pairing_get (self->pairing, entry_id, NULL);
+
+  return entry != NULL && weft_pairing_entry_get_status (entry) == WEFT_PAIRING_STATUS_APPROVED;
+}
+
+static gboolean
+backend_peer_is_approved (gpointer user_data, const gchar *peer_id)
+{
+  WeftRegistryServer *self = user_data;
+
+  return weft_pairing_is_peer_approved (self->pairing, peer_id);
+}
+
+static gboolean
+backend_save_key (gpointer user_data,
+                  const WeftApiKeyInfo *info,
+                  const gchar *key_hash,
+                  GError **error)
+{
+  WeftRegistryServer *self = user_data;
+  g_autoptr (WeftStoreApiKey) key =
+    weft_store_api_key_new (info->id, key_hash, info->peer_id, weft_role_to_string (info->role),
+                            info->created_at * G_USEC_PER_SEC);
+
+  return weft_store_save_api_key (self->store, key, error);
+}
+
+static gboolean
+backend_delete_key (gpointer user_data, const gchar *id, GError **error)
+{
+  WeftRegistryServer *self = user_data;
+
+  return weft_store_delete_api_key (self->store, id, error);
+}
+
+static const WeftAuthBackend auth_backend = {
+  backend_lookup_device_token, backend_entry_is_approved,
+  backend_peer_is_approved,    backend_save_key,
+  backend_delete_key,
+};
+
+static gboolean
+load_keys (WeftRegistryServer *self, GError **error)
+{
+  WeftRegistryConfig *config = self->config;
+  g_autoptr (GPtrArray) stored = NULL;
+  gboolean have_file =
+    config->api_keys_file != NULL &&
+    (config->api_keys_file_explicit || g_file_test (config->api_keys_file, G_FILE_TEST_EXISTS));
+
+  /* Weft only falls back to the built-in dev key in --dev mode */
+  if (have_file)
+    {
+      if (!weft_auth_load_api_keys_file (self->auth, config->api_keys_file, config->dev, error))
+        return FALSE;
+    }
+  else if (config->dev)
+    weft_auth_add_dev_key (self->auth);
+
+  stored = weft_store_load_api_keys (self->store, error);
+  if (stored == NULL)
+    return FALSE;
+  for (guint i = 0; i < stored->len; i++)
+    {
+      WeftStoreApiKey *k = g_ptr_array_index (stored, i);
+      WeftApiKeyInfo info = { k->id, k->peer_id, WEFT_ROLE_AGENT,
+                              NULL,  FALSE,      k->created_at / G_USEC_PER_SEC };
+      g_autoptr (GError) local_error = NULL;
+
+      if (!weft_role_from_string (k->role, &info.role))
+        {
+          g_warning ("Ignoring stored API key %s: unknown role %s", k->id, k->role);
+          continue;
+        }
+      if (!weft_auth_add_stored_key (self->auth, &info, k->key_hash, &local_error))
+        g_warning ("Ignoring stored API key %s: %s", k->id, local_error->message);
+    }
+  return TRUE;
+}
+
+/* ---- object ---- */
+
+static void
+weft_registry_server_dispose (GObject *object)
+{
+  WeftRegistryServer *self = WEFT_REGISTRY_SERVER (object);
+
+  weft_registry_server_shutdown (self);
+  if (self->tasks != NULL)
+    g_signal_handlers_disconnect_by_data (self->tasks, self);
+  if (self->hub != NULL)
+    g_signal_handlers_disconnect_by_data (self->hub, self);
+  if (self->pairing != NULL)
+    g_signal_handlers_disconnect_by_data (self->pairing, self);
+  if (self->auth != NULL)
+    weft_auth_set_backend (self->auth, NULL, NULL);
+  g_clear_object (&self->soup);
+  g_clear_object (&self->hub);
+  g_clear_object (&self->tasks);
+  g_clear_object (&self->directory);
+  g_clear_object (&self->pairing);
+  g_clear_object (&self->auth);
+  g_clear_object (&self->metrics);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (weft_registry_server_parent_class)->dispose (object);
+}
+
+static void
+weft_registry_server_finalize (GObject *object)
+{
+  WeftRegistryServer *self = WEFT_REGISTRY_SERVER (object);
+
+  g_clear_pointer (&self->conns_per_address, g_hash_table_unref);
+  g_clear_pointer (&self->bindings, g_hash_table_unref);
+  g_clear_pointer (&self->config, weft_registry_config_free);
+  G_OBJECT_CLASS (weft_registry_server_parent_class)->finalize (object);
+}
+
+static void
+weft_registry_server_class_init (WeftRegistryServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = weft_registry_server_dispose;
+  G_OBJECT_CLASS (klass)->finalize = weft_registry_server_finalize;
+}
+
+static void
+weft_registry_server_init (WeftRegistryServer *self)
+{
+  self->conns_per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->bindings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+static guint
+seconds_to_ms (gdouble s)
+{
+  return (guint) CLAMP (s * 1000.0, 1.0, (gdouble) G_MAXUINT32);
+}
+
+WeftRegistryServer *
+weft_registry_server_new (WeftRegistryConfig *config, GError **error)
+{
+  g_autoptr (WeftRegistryServer) self = g_object_new (WEFT_TYPE_REGISTRY_SERVER, NULL);
+  WeftStoreSqlite *sqlite;
+
+  self->config = config;
+
+  sqlite = weft_store_sqlite_new (config->db_path, error);
+  if (sqlite == NULL)
+    return NULL;
+  self->store = WEFT_STORE (sqlite);
+  g_message ("Using database %s", config->db_path);
+
+  self->directory = weft_agent_directory_new (self->store, error);
+  if (self->directory == NULL)
+    return NULL;
+  weft_agent_directory_set_thresholds (self->directory, seconds_to_ms (config->health_stale_after),
+                                       seconds_to_ms (config->health_offline_after));
+  g_object_set (self->directory, "flush-interval-ms",
+                MIN (seconds_to_ms (config->health_interval),
+                     (guint) WEFT_AGENT_DIRECTORY_DEFAULT_FLUSH_INTERVAL_MS),
+                NULL);
+
+  self->tasks = weft_task_queue_new (self->store, self->directory, error);
+  if (self->tasks == NULL)
+    return NULL;
+  weft_task_queue_set_max_attempts (self->tasks, config->task_requeue_attempts);
+  weft_task_queue_set_retention_ms (self->tasks, (guint64) (config->task_retention * 1000.0));
+  g_object_set (self->tasks, "tick-interval-ms", seconds_to_ms (config->task_expiry_interval),
+                NULL);
+
+  self->pairing = weft_pairing_new (self->store, error);
+  if (self->pairing == NULL)
+    return NULL;
+  g_object_set (self->pairing, "code-lifetime-s", (guint) MAX (config->pairing_code_ttl, 1.0),
+                NULL);
+  weft_pairing_set_rate_limit (self->pairing, config->pairing_rate_limit,
+                               (guint) MAX (config->pairing_rate_window, 1.0));
+
+  self->auth =
+    weft_auth_new (config->secret, config->jwt_lifetime, config->jwt_leeway, config->anonymous);
+  weft_auth_set_backend (self->auth, &auth_backend, self);
+  if (!load_keys (self, error))
+    return NULL;
+
+  self->hub = weft_signaling_hub_new (self->auth);
+  weft_signaling_hub_set_limits (self->hub, config->ws_max_message_size,
+                                 config->ws_max_frames_per_second, config->ws_frame_burst);
+  self->metrics = weft_registry_metrics_new ();
+
+  g_signal_connect (self->tasks, "task-assigned", G_CALLBACK (on_task_assigned), self);
+  g_signal_connect (self->tasks, "task-updated", G_CALLBACK (on_task_updated), self);
+  g_signal_connect (self->hub, "peer-registered", G_CALLBACK (on_peer_registered), self);
+  g_signal_connect (self->hub, "peer-left", G_CALLBACK (on_peer_left), self);
+  g_signal_connect (self->pairing, "revoked", G_CALLBACK (on_pairing_revoked), self);
+
+  self->soup = soup_server_new ("server-header", "weft-registry/" PACKAGE_VERSION, NULL);
+  /* permessage-deflate would let a small frame inflate past the message size limit */
+  soup_server_remove_websocket_extension (self->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
+  soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
+  soup_server_add_early_handler (self->soup, "/ws", ws_early_handler, self, NULL);
+  soup_server_add_websocket_handler (self->soup, "/ws", NULL, NULL, ws_callback, self, NULL);
+
+  return g_steal_pointer (&self);
+}
+
+static gboolean
+prepare_listen (WeftRegistryServer *self, SoupServerListenOptions *options, GError **error)
+{
+  *options = 0;
+  if (self->config->tls_cert_path != NULL)
+    {
+      g_autoptr (GTlsCertificate) cert = g_tls_certificate_new_from_files (
+        self->config->tls_cert_path, self->config->tls_key_path, error);
+
+      if (cert == NULL)
+        {
+          g_prefix_error (error, _ ("Cannot load the TLS certificate %s: "),
+                          self->config->tls_cert_path);
+          return FALSE;
+        }
+      soup_server_set_tls_certificate (self->soup, cert);
+      *options |= SOUP_SERVER_LISTEN_HTTPS;
+    }
+  return TRUE;
+}
+
+static void
+after_listen (WeftRegistryServer *self)
+{
+  GSList *uris = soup_server_get_uris (self->soup);
+
+  for (GSList *l = uris; l != NULL; l = l->next)
+    {
+      g_autofree gchar *s = g_uri_to_string (l->data);
+
+      self->port = (guint) g_uri_get_port (l->data);
+      g_message ("Listening on %s", s);
+    }
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  if (self->config->port_file != NULL)
+    {
+      g_autofree gchar *text = g_strdup_printf ("%u\n", self->port);
+      g_autoptr (GError) error = NULL;
+
+      if (!g_file_set_contents (self->config->port_file, text, -1, &error))
+        g_warning ("Cannot write the port file: %s", error->message);
+    }
+  if (!self->started)
+    {
+      self->started = TRUE;
+      weft_agent_directory_start (self->directory);
+      weft_task_queue_start (self->tasks);
+      weft_pairing_start (self->pairing);
+    }
+}
+
+gboolean
+weft_registry_server_listen (WeftRegistryServer *self, GError **error)
+{
+  SoupServerListenOptions options;
+
+  if (!prepare_listen (self, &options, error))
+    return FALSE;
+  if (self->config->listen != NULL)
+    {
+      g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (self->config->listen);
+      g_autoptr (GSocketAddress) addr = NULL;
+
+      if (inet == NULL)
+        {
+          if (g_str_equal (self->config->listen, "localhost"))
+            inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+          else
+            {
+              g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                           _ ("--listen wants an IP address, got “%s”"), self->config->listen);
+              return FALSE;
+            }
+        }
+      addr = g_inet_socket_address_new (inet, (guint16) self->config->port);
+      if (!soup_server_listen (self->soup, addr, options, error))
+        return FALSE;
+    }
+  else if (!soup_server_listen_all (self->soup, self->config->port, options, error))
+    return FALSE;
+  after_listen (self);
+  return TRUE;
+}
+
+gboolean
+weft_registry_server_listen_socket (WeftRegistryServer *self, GSocket *socket, GError **error)
+{
+  SoupServerListenOptions options;
+
+  if (!prepare_listen (self, &options, error))
+    return FALSE;
+  if (!soup_server_listen_socket (self->soup, socket, options, error))
+    return FALSE;
+  after_listen (self);
+  return TRUE;
+}
+
+guint
+weft_registry_server_get_port (WeftRegistryServer *self)
+{
+  return self->port;
+}
+
+void
+weft_registry_server_shutdown (WeftRegistryServer *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->hub != NULL)
+    weft_signaling_hub_close_all (self->hub, WEFT_WS_CLOSE_SHUTTING_DOWN, "registry shutting down");
+  if (self->soup != NULL)
+    soup_server_disconnect (self->soup);
+  if (self->started)
+    {
+      self->started = FALSE;
+      weft_pairing_stop (self->pairing);
+      weft_task_queue_stop (self->tasks);
+      weft_agent_directory_stop (self->directory);
+    }
+  if (self->directory != NULL && !weft_agent_directory_flush (self->directory, &error))
+    g_warning ("Cannot write the last heartbeats: %s", error->message);
+}
+
+GObject *
+weft_registry_server_get_auth (WeftRegistryServer *self)
+{
+  return G_OBJECT (self->auth);
+}
+
+GObject *
+weft_registry_server_get_pairing (WeftRegistryServer *self)
+{
+  return G_OBJECT (self->pairing);
+}
+
+GObject *
+weft_registry_server_get_directory (WeftRegistryServer *self)
+{
+  return G_OBJECT (self->directory);
+}
+
+GObject *
+weft_registry_server_get_task_queue (WeftRegistryServer *self)
+{
+  return G_OBJECT (self->tasks);
+}
+
+GObject *
+weft_registry_server_get_store (WeftRegistryServer *self)
+{
+  return G_OBJECT (self->store);
+}

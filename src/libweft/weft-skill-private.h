@@ -53,6 +53,8 @@ weft_skill_schema_to_json_node (WeftSkillSchema *schema);
 
 const gchar *
 weft_skill_describe_json (JsonNode *node);
+void
+weft_skill_replace_schema (WeftSkill *self, WeftSkillSchema *schema);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftSkillSchema, weft_skill_schema_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftSkillParam, weft_skill_param_free)

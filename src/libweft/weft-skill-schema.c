@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* the skill.json side of WeftSkill: reading and writing the schema and
- * checking a call's arguments against it */
+/* the skill.json side of WeftSkill: loading, reading and writing the
+ * schema, and checking a call's arguments against it */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "weft-error.h"
 #include "weft-skill-private.h"
+
+/* skill.json files are a few kilobytes; anything near this is a mistake */
+#define SKILL_FILE_MAX_SIZE (1024 * 1024)
 
 #define TYPE_CHOICES "string, integer, number, boolean, object, array"
 
@@ -564,4 +568,198 @@ weft_skill_schema_to_json_node (WeftSkillSchema *schema)
   json_builder_add_value (builder, weft_skill_schema_params_to_json_node (schema));
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
+}
+
+/**
+ * weft_skill_new_from_json_node:
+ * @node: a skill.json document
+ * @error: return location for a #GError
+ *
+ * Creates a skill from its skill.json description. The skill has no
+ * implementation: invoking it fails with %WEFT_ERROR_NOT_SUPPORTED. To
+ * describe a subclass or a skill made by weft_skill_new(), use
+ * weft_skill_load_from_json_node() instead.
+ *
+ * Returns: (transfer full): a new #WeftSkill, or %NULL with
+ *   %WEFT_ERROR_INVALID_ARGUMENT naming the field that is wrong
+ *
+ * Since: 0.1
+ */
+WeftSkill *
+weft_skill_new_from_json_node (JsonNode *node, GError **error)
+{
+  g_autoptr (WeftSkill) self = g_object_new (WEFT_TYPE_SKILL, NULL);
+
+  if (!weft_skill_load_from_json_node (self, node, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+/**
+ * weft_skill_new_from_data:
+ * @data: a skill.json document, UTF-8 JSON
+ * @length: the length of @data in bytes, or -1 if it is nul-terminated
+ * @error: return location for a #GError
+ *
+ * Like weft_skill_new_from_json_node(), from JSON text.
+ *
+ * Returns: (transfer full): a new #WeftSkill, or %NULL with a #GError
+ *
+ * Since: 0.1
+ */
+WeftSkill *
+weft_skill_new_from_data (const gchar *data, gssize length, GError **error)
+{
+  g_autoptr (WeftSkill) self = g_object_new (WEFT_TYPE_SKILL, NULL);
+
+  if (!weft_skill_load_from_data (self, data, length, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+/**
+ * weft_skill_new_from_file:
+ * @path: (type filename): the path of a skill.json file
+ * @error: return location for a #GError
+ *
+ * Like weft_skill_new_from_json_node(), from a file. Error messages start
+ * with @path.
+ *
+ * Returns: (transfer full): a new #WeftSkill, or %NULL with a #GError
+ *
+ * Since: 0.1
+ */
+WeftSkill *
+weft_skill_new_from_file (const gchar *path, GError **error)
+{
+  g_autoptr (WeftSkill) self = g_object_new (WEFT_TYPE_SKILL, NULL);
+
+  if (!weft_skill_load_from_file (self, path, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+/**
+ * weft_skill_load_from_json_node:
+ * @self: a #WeftSkill
+ * @node: a skill.json document
+ * @error: return location for a #GError
+ *
+ * Replaces the name, description, version, category and parameters of
+ * @self with those of @node; the implementation stays. On error @self is
+ * unchanged.
+ *
+ * Returns: %TRUE on success; %FALSE with %WEFT_ERROR_INVALID_ARGUMENT
+ *   naming the field that is wrong
+ *
+ * Since: 0.1
+ */
+gboolean
+weft_skill_load_from_json_node (WeftSkill *self, JsonNode *node, GError **error)
+{
+  WeftSkillSchema *schema;
+
+  g_return_val_if_fail (WEFT_IS_SKILL (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  schema = weft_skill_schema_new_from_json_node (node, error);
+  if (schema == NULL)
+    return FALSE;
+
+  weft_skill_replace_schema (self, schema);
+  return TRUE;
+}
+
+/**
+ * weft_skill_load_from_data:
+ * @self: a #WeftSkill
+ * @data: a skill.json document, UTF-8 JSON
+ * @length: the length of @data in bytes, or -1 if it is nul-terminated
+ * @error: return location for a #GError
+ *
+ * Like weft_skill_load_from_json_node(), from JSON text of at most 1 MiB.
+ *
+ * Returns: %TRUE on success; %FALSE with %WEFT_ERROR_INVALID_DATA when
+ *   @data is not JSON, %WEFT_ERROR_TOO_LARGE, or
+ *   %WEFT_ERROR_INVALID_ARGUMENT naming the field that is wrong
+ *
+ * Since: 0.1
+ */
+gboolean
+weft_skill_load_from_data (WeftSkill *self, const gchar *data, gssize length, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (GError) local_error = NULL;
+  gsize size;
+
+  g_return_val_if_fail (WEFT_IS_SKILL (self), FALSE);
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (data == NULL)
+    data = "";
+  size = length < 0 ? strlen (data) : (gsize) length;
+  if (size > SKILL_FILE_MAX_SIZE)
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_TOO_LARGE,
+                   _ ("skill description is %" G_GSIZE_FORMAT " bytes, more than the limit of %d"),
+                   size, SKILL_FILE_MAX_SIZE);
+      return FALSE;
+    }
+  if (!json_parser_load_from_data (parser, data, (gssize) size, &local_error))
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA, _ ("not valid JSON: %s"),
+                   local_error->message);
+      return FALSE;
+    }
+  if (json_parser_get_root (parser) == NULL)
+    {
+      g_set_error_literal (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
+                           _ ("empty; expected a JSON object describing a skill"));
+      return FALSE;
+    }
+  return weft_skill_load_from_json_node (self, json_parser_get_root (parser), error);
+}
+
+/**
+ * weft_skill_load_from_file:
+ * @self: a #WeftSkill
+ * @path: (type filename): the path of a skill.json file
+ * @error: return location for a #GError
+ *
+ * Like weft_skill_load_from_data(), from a file. Error messages start with
+ * @path, as in `skills/echo/skill.json: field “parameters.count.type” must
+ * be one of string, integer, number, boolean, object, array`. A file that
+ * does not exist gives %WEFT_ERROR_NOT_FOUND.
+ *
+ * Returns: %TRUE on success; %FALSE with a #GError
+ *
+ * Since: 0.1
+ */
+gboolean
+weft_skill_load_from_file (WeftSkill *self, const gchar *path, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autofree gchar *contents = NULL;
+  gsize length = 0;
+
+  g_return_val_if_fail (WEFT_IS_SKILL (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!g_file_get_contents (path, &contents, &length, &local_error))
+    {
+      g_set_error (error, WEFT_ERROR,
+                   g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+                     ? WEFT_ERROR_NOT_FOUND
+                     : WEFT_ERROR_FAILED,
+                   _ ("%s: cannot read the skill description: %s"), path, local_error->message);
+      return FALSE;
+    }
+  if (!weft_skill_load_from_data (self, contents, (gssize) length, &local_error))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "%s: ", path);
+      return FALSE;
+    }
+  return TRUE;
 }

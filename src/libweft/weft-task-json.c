@@ -1,13 +1,152 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* the JSON codec of WeftTask: the task object of the reference registry and
- * the bodies of its submit and update requests */
+/* the wire side of WeftTask: state names, ids, the task object of the
+ * reference registry and the bodies of its submit and update requests */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n-lib.h>
+#include <string.h>
+#include <sys/random.h>
 
 #include "weft-enums.h"
 #include "weft-error.h"
 #include "weft-task.h"
+
+static const gchar *const state_names[] = {
+  [WEFT_TASK_STATE_PENDING] = "pending", [WEFT_TASK_STATE_ASSIGNED] = "assigned",
+  [WEFT_TASK_STATE_RUNNING] = "running", [WEFT_TASK_STATE_COMPLETED] = "completed",
+  [WEFT_TASK_STATE_FAILED] = "failed",   [WEFT_TASK_STATE_CANCELLED] = "cancelled",
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (state_names) == WEFT_TASK_STATE_CANCELLED + 1);
+
+/**
+ * weft_task_state_to_string:
+ * @state: a #WeftTaskState
+ *
+ * The wire name of @state: `pending`, `assigned`, `running`, `completed`,
+ * `failed` or `cancelled`.
+ *
+ * Returns: the name, or `unknown` for a value outside the enumeration
+ *
+ * Since: 0.1
+ */
+const gchar *
+weft_task_state_to_string (WeftTaskState state)
+{
+  if ((guint) state >= G_N_ELEMENTS (state_names))
+    return "unknown";
+  return state_names[state];
+}
+
+/**
+ * weft_task_state_from_string:
+ * @string: a wire name such as `running`
+ * @out_state: (out) (optional): return location for the state
+ *
+ * Parses the wire name of a state; the match is exact (lower case).
+ *
+ * Returns: %TRUE if @string names a state
+ *
+ * Since: 0.1
+ */
+gboolean
+weft_task_state_from_string (const gchar *string, WeftTaskState *out_state)
+{
+  if (string == NULL)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (state_names); i++)
+    {
+      if (g_strcmp0 (string, state_names[i]) == 0)
+        {
+          if (out_state != NULL)
+            *out_state = (WeftTaskState) i;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/**
+ * weft_task_state_is_terminal:
+ * @state: a #WeftTaskState
+ *
+ * Whether @state is one a task never leaves: completed, failed or
+ * cancelled.
+ *
+ * Returns: %TRUE for a terminal state
+ *
+ * Since: 0.1
+ */
+gboolean
+weft_task_state_is_terminal (WeftTaskState state)
+{
+  return state == WEFT_TASK_STATE_COMPLETED || state == WEFT_TASK_STATE_FAILED ||
+         state == WEFT_TASK_STATE_CANCELLED;
+}
+
+/**
+ * weft_task_generate_id:
+ *
+ * A new random task id in the reference's format: 8 lower-case hex digits,
+ * `-`, 3 hex digits (like `3f2a1b4c-9d8`), from the kernel's cryptographic
+ * random source, so ids cannot be predicted.
+ *
+ * Returns: (transfer full): a new id
+ *
+ * Since: 0.1
+ */
+gchar *
+weft_task_generate_id (void)
+{
+  guint8 bytes[6];
+  gsize filled = 0;
+  GString *id;
+
+  while (filled < sizeof bytes)
+    {
+      gssize n = getrandom (bytes + filled, sizeof bytes - filled, 0);
+
+      if (n < 0)
+        {
+          /* only EINTR can happen for a request this small after boot */
+          if (errno == EINTR)
+            continue;
+          g_error ("cannot read random bytes for a task id: %s", g_strerror (errno));
+        }
+      filled += (gsize) n;
+    }
+
+  id = g_string_sized_new (WEFT_TASK_ID_LENGTH + 1);
+  for (guint i = 0; i < sizeof bytes; i++)
+    g_string_append_printf (id, "%02x", bytes[i]);
+  g_string_insert_c (id, 8, '-');
+  g_string_truncate (id, WEFT_TASK_ID_LENGTH);
+  return g_string_free (id, FALSE);
+}
+
+/**
+ * weft_task_id_is_valid:
+ * @id: (nullable): a string
+ *
+ * Whether @id has the form of a task id: 8 hex digits, `-`, 3 hex digits.
+ * Upper-case digits are accepted.
+ *
+ * Returns: %TRUE if @id is well formed
+ *
+ * Since: 0.1
+ */
+gboolean
+weft_task_id_is_valid (const gchar *id)
+{
+  if (id == NULL || strlen (id) != WEFT_TASK_ID_LENGTH)
+    return FALSE;
+  for (guint i = 0; i < WEFT_TASK_ID_LENGTH; i++)
+    {
+      if (i == 8 ? id[i] != '-' : !g_ascii_isxdigit (id[i]))
+        return FALSE;
+    }
+  return TRUE;
+}
 
 static const gchar *
 describe_node (JsonNode *node)

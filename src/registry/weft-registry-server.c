@@ -675,6 +675,9 @@ ws_early_handler (SoupServer *soup,
         soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, json,
                                           strlen (json));
       }
+      /* a client whose upgrade failed waits for the connection to end */
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                    "close");
       weft_registry_metrics_observe_request (self->metrics, "/ws", "GET", status, 0);
       return;
     }

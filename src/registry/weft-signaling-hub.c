@@ -255,6 +255,16 @@ on_message (SoupWebsocketConnection *conn, gint data_type, GBytes *message, gpoi
       peer_close (peer, WEFT_WS_CLOSE_RATE_LIMITED, "frame rate limit exceeded");
       return;
     }
+  /* libsoup drops frames past twice the limit without a close frame; between the two the
+   * peer is told why */
+  if (len > self->max_message_size)
+    {
+      g_message ("Closing the signaling socket of %s: a %" G_GSIZE_FORMAT
+                 "-byte message exceeds the limit of %" G_GSIZE_FORMAT,
+                 peer->principal->peer_id, len, self->max_message_size);
+      peer_close (peer, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too large");
+      return;
+    }
   /* binary frames are ignored, as in the reference */
   if (data_type != SOUP_WEBSOCKET_DATA_TEXT)
     {
@@ -376,7 +386,7 @@ weft_signaling_hub_add_connection (WeftSignalingHub *self,
   peer->tokens = self->frame_burst;
   peer->last_refill = g_get_monotonic_time ();
 
-  soup_websocket_connection_set_max_incoming_payload_size (conn, self->max_message_size);
+  soup_websocket_connection_set_max_incoming_payload_size (conn, self->max_message_size * 2 + 1);
   soup_websocket_connection_set_keepalive_interval (conn, KEEPALIVE_INTERVAL_S);
   g_signal_connect (conn, "message", G_CALLBACK (on_message), peer);
   g_signal_connect (conn, "closed", G_CALLBACK (on_closed), peer);

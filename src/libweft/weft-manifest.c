@@ -96,7 +96,7 @@ weft_manifest_init (WeftManifest *self)
 }
 
 /**
- * weft_manifest_load_file:
+ * weft_manifest_load_file: (constructor)
  * @path: (type filename): an agent.yaml, or a directory holding agent.yaml or agent.yml
  * @error: return location for a #GError
  *
@@ -164,7 +164,7 @@ weft_manifest_load_file (const gchar *path, GError **error)
 }
 
 /**
- * weft_manifest_load_data:
+ * weft_manifest_load_data: (constructor)
  * @data: the YAML text of an agent.yaml
  * @length: the length of @data in bytes, or -1 if it is nul-terminated
  * @base_dir: (type filename) (nullable): the directory relative paths resolve against
@@ -267,8 +267,8 @@ weft_manifest_new_from_data (const gchar *data,
  * Every problem found while loading, in the order they appear in the file, each
  * as `file:line:column: message` (lines and columns count from 1; a manifest
  * loaded from memory has no `file:`). Problems in `AGENT.md` come last, without
- * a position. A YAML syntax error is reported alone, since nothing after it can be
- * read.
+ * a position. After a YAML syntax error nothing else in the manifest is checked, so it
+ * is the only problem with a position.
  *
  * Returns: (array zero-terminated=1) (transfer none): the problems, empty when the
  *   manifest is valid

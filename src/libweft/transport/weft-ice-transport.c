@@ -256,6 +256,15 @@ weft_ice_transport_add_local_address (WeftIceTransport *self, const char *addres
   return TRUE;
 }
 
+/* binds the local host candidates within [min_port, max_port] */
+void
+weft_ice_transport_set_port_range (WeftIceTransport *self, guint min_port, guint max_port)
+{
+  g_return_if_fail (WEFT_IS_ICE_TRANSPORT (self));
+  if (self->agent != NULL)
+    nice_agent_set_port_range (self->agent, self->stream_id, 1, min_port, max_port);
+}
+
 static gboolean
 parse_url (const char *url, IceServer *server, GError **error)
 {

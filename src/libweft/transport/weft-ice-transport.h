@@ -28,6 +28,8 @@ weft_ice_transport_add_local_address (WeftIceTransport *self, const char *addres
 gboolean
 weft_ice_transport_set_ice_servers (WeftIceTransport *self, JsonNode *config, GError **error);
 void
+weft_ice_transport_set_port_range (WeftIceTransport *self, guint min_port, guint max_port);
+void
 weft_ice_transport_gather (WeftIceTransport *self);
 
 void

@@ -45,6 +45,8 @@ struct _WeftPeerConnection
   GPtrArray *local_addresses; /* (element-type utf8) (owned) */
   JsonNode *ice_servers;      /* (owned) (nullable) */
   gsize max_message_size;     /* what we accept; announced in the SDP */
+  guint min_port;             /* 0: any */
+  guint max_port;
   gboolean legacy_sdp;
 
   /* negotiation */
@@ -570,6 +572,16 @@ weft_peer_connection_add_local_address (WeftPeerConnection *self, const char *ad
 {
   g_return_if_fail (WEFT_IS_PEER_CONNECTION (self));
   g_ptr_array_add (self->local_addresses, g_strdup (address));
+}
+
+/* binds ICE to local ports in [min_port, max_port], e.g. so that a test
+ * relay knows where to forward */
+void
+weft_peer_connection_set_port_range (WeftPeerConnection *self, guint min_port, guint max_port)
+{
+  g_return_if_fail (WEFT_IS_PEER_CONNECTION (self));
+  self->min_port = min_port;
+  self->max_port = max_port;
 }
 
 /* the largest message we accept, announced as a=max-message-size; 0: unlimited */

@@ -32,6 +32,8 @@ weft_peer_connection_add_local_address (WeftPeerConnection *self, const char *ad
 void
 weft_peer_connection_set_max_message_size (WeftPeerConnection *self, gsize max_message_size);
 void
+weft_peer_connection_set_port_range (WeftPeerConnection *self, guint min_port, guint max_port);
+void
 weft_peer_connection_set_legacy_sdp (WeftPeerConnection *self, gboolean legacy);
 
 /* negotiation */

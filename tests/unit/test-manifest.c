@@ -9,7 +9,7 @@
 static gchar *
 fixture (const gchar *name)
 {
-  return g_test_build_filename (G_TEST_DIST, "data", "manifests", name, NULL);
+  return g_test_build_filename (G_TEST_DIST, "unit", "data", "manifests", name, NULL);
 }
 
 static WeftManifest *
@@ -817,6 +817,29 @@ test_manifest_aliases (void)
                                    "be far smaller"));
 }
 
+/* the documented example must stay a valid manifest with the documented defaults */
+static void
+test_manifest_example (void)
+{
+  g_autofree gchar *path =
+    g_test_build_filename (G_TEST_DIST, "..", "data", "agent.yaml.example", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftManifest) m = weft_manifest_new_from_file (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (weft_manifest_get_name (m), ==, "researcher");
+  g_assert_cmpstr (weft_manifest_get_registry (m), ==, "http://localhost:8080");
+  g_assert_cmpstr (weft_manifest_get_api_key (m), ==, "ak_dev_001");
+  g_assert_cmpuint (g_strv_length ((gchar **) weft_manifest_get_builtin_skills (m)), ==, 5);
+  g_assert_true (weft_manifest_is_skill_disabled (m, "user_intervention"));
+  g_assert_cmpuint (weft_manifest_get_heartbeat_interval (m), ==, 15);
+  g_assert_cmpuint (weft_manifest_get_max_concurrent_tasks (m), ==, 4);
+  g_assert_cmpuint (weft_manifest_get_idle_timeout (m), ==, 300);
+  g_assert_cmpuint (weft_manifest_get_task_timeout (m), ==, 120);
+  g_assert_true (weft_manifest_get_dbus_enabled (m));
+  g_assert_cmpstr (g_hash_table_lookup (weft_manifest_get_labels (m), "team"), ==, "research");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -843,6 +866,7 @@ main (int argc, char **argv)
   g_test_add_func ("/weft/manifest/oversized", test_manifest_oversized);
   g_test_add_func ("/weft/manifest/deep-nesting", test_manifest_deep_nesting);
   g_test_add_func ("/weft/manifest/aliases", test_manifest_aliases);
+  g_test_add_func ("/weft/manifest/example", test_manifest_example);
 
   return g_test_run ();
 }

@@ -135,6 +135,8 @@ read_string_list (Reader *r, const WeftYamlNode *node, const gchar *path)
           if (item->kind != WEFT_YAML_NODE_SCALAR || item->is_null)
             report (r, item, _ ("'%s[%u]': expected a string, found %s"), path, i,
                     weft_yaml_node_kind_to_string (item));
+          else if (item->value[0] == '\0')
+            report (r, item, _ ("'%s[%u]': must not be empty"), path, i);
           else
             g_strv_builder_add (builder, item->value);
         }

@@ -305,12 +305,13 @@ test_manifest_wrong_types (void)
   }
   {
     g_autoptr (WeftManifest) n =
-      weft_manifest_load_data ("skills:\n  - a\n  -\n  - [b]\n", -1, NULL, NULL);
+      weft_manifest_load_data ("skills:\n  - a\n  -\n  - [b]\n  - ''\n", -1, NULL, NULL);
 
-    assert_errors (n,
-                   (const gchar *[]){ "3:4: 'skills[1]': expected a string, found an empty "
-                                      "value",
-                                      "4:5: 'skills[2]': expected a string, found a list", NULL });
+    assert_errors (n, (const gchar *[]){ "3:4: 'skills[1]': expected a string, found an empty "
+                                         "value",
+                                         "4:5: 'skills[2]': expected a string, found a list",
+                                         "5:5: 'skills[3]': must not be empty", NULL });
+    assert_strv (weft_manifest_get_builtin_skills (n), (const gchar *[]){ "a", NULL });
   }
   {
     g_autoptr (WeftManifest) n = weft_manifest_load_data ("- a\n- b\n", -1, NULL, NULL);

@@ -66,7 +66,7 @@ weft_manifest_read_bounded (const gchar *path, GError **error)
       if (buffer->len + n_read > WEFT_MANIFEST_MAX_SIZE)
         {
           g_set_error (error, WEFT_ERROR, WEFT_ERROR_TOO_LARGE,
-                       _ ("%s is larger than %u bytes, the limit for a manifest"), path,
+                       _ ("%s is larger than the limit of %u bytes"), path,
                        (guint) WEFT_MANIFEST_MAX_SIZE);
           return NULL;
         }

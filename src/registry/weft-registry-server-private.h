@@ -32,7 +32,8 @@ struct _WeftRegistryServer
   WeftRegistryMetrics *metrics;
 
   GHashTable *conns_per_address; /* (owned) (element-type utf8 guint) open TCP connections */
-  GHashTable *bindings;          /* (owned) (element-type utf8 utf8) agent_id -> peer_id */
+  GHashTable *tracked;  /* (owned) (element-type GSocket utf8) open connections, by address */
+  GHashTable *bindings; /* (owned) (element-type utf8 utf8) agent_id -> peer_id */
   guint port;
   gboolean started;
 };

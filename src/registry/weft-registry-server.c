@@ -4,6 +4,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "weft.h"
 #include "weft-pairing-entry.h"
@@ -163,26 +164,6 @@ reject_and_close (WeftRegistryServer *self,
 
 /* ---- connection accounting ---- */
 
-typedef struct
-{
-  GHashTable *table; /* (owned) */
-  gchar *address;    /* (owned) */
-} ConnTracker;
-
-static void
-conn_tracker_free (ConnTracker *t)
-{
-  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (t->table, t->address));
-
-  if (n <= 1)
-    g_hash_table_remove (t->table, t->address);
-  else
-    g_hash_table_insert (t->table, g_strdup (t->address), GUINT_TO_POINTER (n - 1));
-  g_hash_table_unref (t->table);
-  g_free (t->address);
-  g_free (t);
-}
-
 static gchar *
 message_remote_address (SoupServerMessage *msg)
 {
@@ -194,27 +175,74 @@ message_remote_address (SoupServerMessage *msg)
   return g_strdup ("unknown");
 }
 
+static void
+release_address (WeftRegistryServer *self, const gchar *address)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->conns_per_address, address));
+
+  if (n <= 1)
+    g_hash_table_remove (self->conns_per_address, address);
+  else
+    g_hash_table_insert (self->conns_per_address, g_strdup (address), GUINT_TO_POINTER (n - 1));
+}
+
+/* whether the client has gone: libsoup 3.2 neither closes nor frees an idle keep-alive
+ * connection whose client hung up, so this looks at the socket itself */
+static gboolean
+socket_is_gone (GSocket *sock)
+{
+  GIOCondition cond;
+  gchar byte;
+
+  if (g_socket_is_closed (sock))
+    return TRUE;
+  cond = g_socket_condition_check (sock, G_IO_IN | G_IO_HUP | G_IO_ERR);
+  if (cond & (G_IO_HUP | G_IO_ERR))
+    return TRUE;
+  if ((cond & G_IO_IN) && recv (g_socket_get_fd (sock), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+    return TRUE;
+  return FALSE;
+}
+
+/* closed connections are found by a sweep whenever a new connection arrives */
+static void
+sweep_connections (WeftRegistryServer *self)
+{
+  GHashTableIter iter;
+  GSocket *sock;
+  const gchar *address;
+
+  g_hash_table_iter_init (&iter, self->tracked);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &sock, (gpointer *) &address))
+    if (socket_is_gone (sock))
+      {
+        if (!g_socket_is_closed (sock))
+          g_socket_shutdown (sock, TRUE, TRUE, NULL);
+        release_address (self, address);
+        g_hash_table_iter_remove (&iter);
+      }
+}
+
 /* counts each TCP connection once, when its first request arrives; FALSE when the
  * client address holds too many */
 static gboolean
 track_connection (WeftRegistryServer *self, SoupServerMessage *msg)
 {
   GSocket *sock = soup_server_message_get_socket (msg);
-  ConnTracker *t;
+  gchar *address;
   guint n;
 
-  if (sock == NULL || g_object_get_data (G_OBJECT (sock), "weft-tracked") != NULL)
+  if (sock == NULL || g_hash_table_contains (self->tracked, sock))
     return TRUE;
-  t = g_new0 (ConnTracker, 1);
-  t->table = g_hash_table_ref (self->conns_per_address);
-  t->address = message_remote_address (msg);
-  n = GPOINTER_TO_UINT (g_hash_table_lookup (self->conns_per_address, t->address)) + 1;
-  g_hash_table_insert (self->conns_per_address, g_strdup (t->address), GUINT_TO_POINTER (n));
-  g_object_set_data_full (G_OBJECT (sock), "weft-tracked", t, (GDestroyNotify) conn_tracker_free);
+  sweep_connections (self);
+  address = message_remote_address (msg);
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (self->conns_per_address, address)) + 1;
+  g_hash_table_insert (self->conns_per_address, g_strdup (address), GUINT_TO_POINTER (n));
+  g_hash_table_insert (self->tracked, g_object_ref (sock), address);
   if (self->config->max_connections_per_address > 0 &&
       n > self->config->max_connections_per_address)
     {
-      g_message ("Refusing a connection from %s: it holds %u, the limit is %u", t->address, n - 1,
+      g_message ("Refusing a connection from %s: it holds %u, the limit is %u", address, n - 1,
                  self->config->max_connections_per_address);
       weft_registry_metrics_count_limit (self->metrics, "connections-per-address");
       return FALSE;
@@ -1017,6 +1045,7 @@ weft_registry_server_finalize (GObject *object)
 {
   WeftRegistryServer *self = WEFT_REGISTRY_SERVER (object);
 
+  g_clear_pointer (&self->tracked, g_hash_table_unref);
   g_clear_pointer (&self->conns_per_address, g_hash_table_unref);
   g_clear_pointer (&self->bindings, g_hash_table_unref);
   g_clear_pointer (&self->config, weft_registry_config_free);
@@ -1034,6 +1063,7 @@ static void
 weft_registry_server_init (WeftRegistryServer *self)
 {
   self->conns_per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->tracked = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);
   self->bindings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 

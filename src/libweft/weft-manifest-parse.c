@@ -47,12 +47,37 @@ report (Reader *r, const WeftYamlNode *node, const gchar *format, ...)
   g_ptr_array_add (r->problems, problem);
 }
 
+/* a value as quoted in a message: one line, and short enough to read */
+static gchar *
+shown (const gchar *text)
+{
+  GString *out = g_string_new (NULL);
+  guint n = 0;
+
+  for (const gchar *p = text; *p != '\0' && n < 40; p = g_utf8_next_char (p), n++)
+    {
+      if (*p == '\n')
+        g_string_append (out, "\\n");
+      else if (*p == '\t')
+        g_string_append (out, "\\t");
+      else if ((guchar) *p < 0x20 || *p == 0x7f)
+        g_string_append_printf (out, "\\x%02x", (guint) (guchar) *p);
+      else
+        g_string_append_len (out, p, g_utf8_next_char (p) - p);
+    }
+  if (g_utf8_strlen (text, -1) > 40)
+    g_string_append (out, "...");
+  return g_string_free (out, FALSE);
+}
+
 static gchar *
 child_path (const gchar *parent, const gchar *key)
 {
+  g_autofree gchar *key_shown = shown (key);
+
   if (parent == NULL || parent[0] == '\0')
-    return g_strdup (key);
-  return g_strconcat (parent, ".", key, NULL);
+    return g_steal_pointer (&key_shown);
+  return g_strconcat (parent, ".", key_shown, NULL);
 }
 
 /* any non-null scalar is a string; FALSE (reported) for a collection, and *out
@@ -84,7 +109,11 @@ read_uint (Reader *r, const WeftYamlNode *node, const gchar *path, guint min, gu
       !g_ascii_string_to_signed (node->value, 10, G_MININT64, G_MAXINT64, &value, NULL))
     {
       if (node->kind == WEFT_YAML_NODE_SCALAR)
-        report (r, node, _ ("'%s': expected a whole number, found '%s'"), path, node->value);
+        {
+          g_autofree gchar *value_shown = shown (node->value);
+
+          report (r, node, _ ("'%s': expected a whole number, found '%s'"), path, value_shown);
+        }
       else
         report (r, node, _ ("'%s': expected a whole number, found %s"), path,
                 weft_yaml_node_kind_to_string (node));
@@ -92,8 +121,8 @@ read_uint (Reader *r, const WeftYamlNode *node, const gchar *path, guint min, gu
     }
   if (value < (gint64) min || value > (gint64) max)
     {
-      report (r, node, _ ("'%s': must be between %u and %u, found %s"), path, min, max,
-              node->value);
+      report (r, node, _ ("'%s': must be between %u and %u, found %" G_GINT64_FORMAT), path, min,
+              max, value);
       return;
     }
   *out = (guint) value;
@@ -114,7 +143,11 @@ read_bool (Reader *r, const WeftYamlNode *node, const gchar *path, gboolean *out
   else if (node->kind == WEFT_YAML_NODE_SCALAR && g_strv_contains (lies, node->value))
     *out = FALSE;
   else if (node->kind == WEFT_YAML_NODE_SCALAR)
-    report (r, node, _ ("'%s': expected true or false, found '%s'"), path, node->value);
+    {
+      g_autofree gchar *value_shown = shown (node->value);
+
+      report (r, node, _ ("'%s': expected true or false, found '%s'"), path, value_shown);
+    }
   else
     report (r, node, _ ("'%s': expected true or false, found %s"), path,
             weft_yaml_node_kind_to_string (node));
@@ -238,10 +271,15 @@ read_name (Reader *r, const WeftYamlNode *value)
   if (name == NULL || name[0] == '\0')
     report (r, value, _ ("'name' is required"));
   else if (!name_is_safe (name))
-    report (r, value,
-            _ ("'name': '%s' cannot be used as an agent name: it names files and units, so it "
-               "may not contain '/' or control characters, be '.' or '..', or exceed 255 bytes"),
-            name);
+    {
+      g_autofree gchar *name_shown = shown (name);
+
+      report (r, value,
+              _ ("'name': '%s' cannot be used as an agent name: it names files and units, so it "
+                 "may not contain '/' or control characters, be '.' or '..', or exceed 255 "
+                 "bytes"),
+              name_shown);
+    }
   else
     replace_string (&r->self->name, name);
 }
@@ -271,7 +309,9 @@ read_registry (Reader *r, const WeftYamlNode *value)
        g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0) ||
       g_uri_get_host (uri) == NULL || g_uri_get_host (uri)[0] == '\0')
     {
-      report (r, value, _ ("'registry': '%s' is not an http:// or https:// URL"), url);
+      g_autofree gchar *url_shown = shown (url);
+
+      report (r, value, _ ("'registry': '%s' is not an http:// or https:// URL"), url_shown);
       return;
     }
   g_free (r->self->registry);
@@ -287,8 +327,12 @@ read_provider (Reader *r, const WeftYamlNode *value)
   if (!read_string (r, value, "provider", &provider))
     return;
   if (provider == NULL || !g_strv_contains (providers, provider))
-    report (r, value, _ ("'provider': Unknown provider: '%s' (expected azure|openai|ollama)"),
-            provider != NULL ? provider : "");
+    {
+      g_autofree gchar *provider_shown = shown (provider != NULL ? provider : "");
+
+      report (r, value, _ ("'provider': Unknown provider: '%s' (expected azure|openai|ollama)"),
+              provider_shown);
+    }
   else
     replace_string (&r->self->provider, provider);
 }
@@ -472,7 +516,12 @@ read_weft_pair (Reader *r,
       else if (g_str_equal (text, "full-mesh"))
         self->connect_mode = WEFT_CONNECT_MODE_FULL_MESH;
       else
-        report (r, value, _ ("'%s': unknown mode '%s' (expected on-demand|full-mesh)"), path, text);
+        {
+          g_autofree gchar *text_shown = shown (text);
+
+          report (r, value, _ ("'%s': unknown mode '%s' (expected on-demand|full-mesh)"), path,
+                  text_shown);
+        }
     }
   else if (g_str_equal (name, "labels"))
     {

@@ -267,6 +267,24 @@ test_manifest_provider_unknown (void)
                                          "(expected azure|openai|ollama)",
                                          NULL });
   }
+  /* quoted values stay on one line and short */
+  {
+    g_autoptr (WeftManifest) n =
+      weft_manifest_load_data ("provider: \"two\\nlines\"\nweft: {\"x\\ty\": 1}\n"
+                               "registry: x0123456789012345678901234567890123456789\n",
+                               -1, NULL, NULL);
+
+    assert_errors (n, (const gchar *[]){ "1:11: 'provider': Unknown provider: 'two\\nlines' "
+                                         "(expected azure|openai|ollama)",
+                                         "2:8: 'weft.x\\ty': unknown key (expected api_key, "
+                                         "device_token_file, heartbeat_interval, "
+                                         "max_concurrent_tasks, connect, idle_timeout, "
+                                         "task_timeout, dbus or labels)",
+                                         "3:11: 'registry': "
+                                         "'x012345678901234567890123456789012345678...' is not an "
+                                         "http:// or https:// URL",
+                                         NULL });
+  }
   {
     g_autoptr (WeftManifest) n = weft_manifest_load_data ("provider: openai\n", -1, NULL, NULL);
 

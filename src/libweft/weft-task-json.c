@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "weft-enums.h"
 #include "weft-error.h"
@@ -106,15 +108,34 @@ weft_task_generate_id (void)
     {
       gssize n = getrandom (bytes + filled, sizeof bytes - filled, 0);
 
+      if (n < 0 && errno == EINTR)
+        continue;
       if (n < 0)
-        {
-          /* only EINTR can happen for a request this small after boot */
-          if (errno == EINTR)
-            continue;
-          g_error ("cannot read random bytes for a task id: %s", g_strerror (errno));
-        }
+        break;
       filled += (gsize) n;
     }
+  if (filled < sizeof bytes)
+    {
+      /* a kernel without getrandom(): the same source through its device */
+      int fd = open ("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+      while (fd >= 0 && filled < sizeof bytes)
+        {
+          gssize n = read (fd, bytes + filled, sizeof bytes - filled);
+
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n <= 0)
+            break;
+          filled += (gsize) n;
+        }
+      if (fd >= 0)
+        close (fd);
+    }
+  /* ids that can be guessed would let anyone touch other agents' tasks;
+   * without a random source there is no safe way on */
+  if (filled < sizeof bytes)
+    g_error ("cannot read random bytes for a task id: %s", g_strerror (errno));
 
   id = g_string_sized_new (WEFT_TASK_ID_LENGTH + 1);
   for (guint i = 0; i < sizeof bytes; i++)

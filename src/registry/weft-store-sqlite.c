@@ -79,8 +79,12 @@ static const gchar *const stmt_sql[N_STMTS] = {
   [STMT_DELETE_CODE] = "DELETE FROM invite_codes WHERE code = ?1",
   [STMT_LOAD_CODES] =
     "SELECT code, creator, created_at, used FROM invite_codes ORDER BY created_at",
-  [STMT_SAVE_KEY] = "INSERT OR REPLACE INTO api_keys (id, key_hash, peer_id, role, created_at)"
-                    " VALUES (?1, ?2, ?3, ?4, ?5)",
+  [STMT_SAVE_KEY] =
+    /* an upsert, not INSERT OR REPLACE: a clash on key_hash must fail, not delete
+     * the other key */
+    "INSERT INTO api_keys (id, key_hash, peer_id, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+    " ON CONFLICT (id) DO UPDATE SET key_hash = excluded.key_hash, peer_id = excluded.peer_id,"
+    " role = excluded.role, created_at = excluded.created_at",
   [STMT_DELETE_KEY] = "DELETE FROM api_keys WHERE id = ?1",
   [STMT_LOAD_KEYS] = "SELECT id, key_hash, peer_id, role, created_at FROM api_keys ORDER BY id",
   [STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -176,6 +180,8 @@ set_db_error (WeftStoreSqlite *self, const gchar *what, GError **error)
     weft_code = WEFT_ERROR_UNAVAILABLE;
   else if (code == SQLITE_FULL)
     weft_code = WEFT_ERROR_UNAVAILABLE;
+  else if (code == SQLITE_CONSTRAINT)
+    weft_code = WEFT_ERROR_ALREADY_EXISTS;
   g_set_error (error, WEFT_ERROR, weft_code, _ ("Database %s: cannot %s: %s"), self->path, what,
                sqlite3_errmsg (self->db));
   return FALSE;

@@ -59,6 +59,7 @@ main (int argc, char **argv)
   g_autoptr (GMainLoop) loop = NULL;
   g_autoptr (GError) error = NULL;
   gint n_activated;
+  gboolean want_dbus;
 #ifdef HAVE_REGISTRY_DBUS
   g_autoptr (WeftRegistryDBus) dbus = NULL;
 #endif
@@ -74,6 +75,7 @@ main (int argc, char **argv)
       g_printerr ("weft-registry: %s\n", error->message);
       return 2;
     }
+  want_dbus = config->dbus;
   if (config->dev)
     g_message ("Development mode: do not use it on a network you do not trust");
 
@@ -96,7 +98,8 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, on_signal, loop);
 
 #ifdef HAVE_REGISTRY_DBUS
-  dbus = weft_registry_dbus_new (server);
+  if (want_dbus)
+    dbus = weft_registry_dbus_new (server);
 #endif
 #if HAVE_LIBSYSTEMD
   sd_notify (0, "READY=1");
@@ -109,6 +112,8 @@ main (int argc, char **argv)
 #endif
 #ifdef HAVE_REGISTRY_DBUS
   g_clear_object (&dbus);
+#else
+  (void) want_dbus;
 #endif
   weft_registry_server_shutdown (server);
   return 0;

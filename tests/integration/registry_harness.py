@@ -45,7 +45,9 @@ class Response:
 
 
 class Registry:
-    def __init__(self, keys=None, options=(), args=(), env=None, workdir=None, db=None):
+    def __init__(self, keys=None, options=(), args=(), env=None, workdir=None, db=None,
+                 dbus=False):
+        self.dbus = dbus
         self.owns_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="weft-registry-test-")
         self.keys = DEFAULT_KEYS if keys is None else keys
@@ -67,8 +69,9 @@ class Registry:
         if os.path.exists(port_file):
             os.unlink(port_file)
         argv = [registry_binary(), "--listen", "127.0.0.1", "--port", "0",
-                "--port-file", port_file, "--db", self.db, "--api-keys", keys_path,
-                "--no-dbus"]
+                "--port-file", port_file, "--db", self.db, "--api-keys", keys_path]
+        if not self.dbus:
+            argv.append("--no-dbus")
         for opt in self.options:
             argv += ["-o", opt]
         argv += self.args

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "weft-error.h"
+#include "weft-json-private.h"
 #include "weft-skill-private.h"
 
 /* skill.json files are a few kilobytes; anything near this is a mistake */
@@ -706,6 +707,8 @@ weft_skill_load_from_data (WeftSkill *self, const gchar *data, gssize length, GE
                    size, SKILL_FILE_MAX_SIZE);
       return FALSE;
     }
+  if (!weft_json_check_depth (data, size, WEFT_JSON_MAX_DEPTH, error))
+    return FALSE;
   if (!json_parser_load_from_data (parser, data, (gssize) size, &local_error))
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA, _ ("not valid JSON: %s"),

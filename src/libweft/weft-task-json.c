@@ -12,6 +12,7 @@
 
 #include "weft-enums.h"
 #include "weft-error.h"
+#include "weft-json-private.h"
 #include "weft-task.h"
 
 static const gchar *const state_names[] = {
@@ -356,6 +357,14 @@ parse_body (const gchar *data, gssize length, GError **error)
 
   if (data == NULL)
     data = "";
+  if (length < 0)
+    length = (gssize) strlen (data);
+  if (!weft_json_check_depth (data, (gsize) length, WEFT_JSON_MAX_DEPTH, &local_error))
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA, _ ("request body is not valid: %s"),
+                   local_error->message);
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, data, length, &local_error))
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,

@@ -256,6 +256,50 @@ test_skill_load_too_large (void)
   g_assert_error (error, WEFT_ERROR, WEFT_ERROR_TOO_LARGE);
 }
 
+/* a skill whose one array default nests @levels deep, in a document nesting
+ * three levels more */
+static gchar *
+nested_skill (guint levels)
+{
+  g_autoptr (GString) doc = g_string_new ("{\"name\":\"x\",\"parameters\":{\"p\":{"
+                                          "\"description\":\"[[[{{{ in a string\","
+                                          "\"type\":\"array\",\"default\":");
+
+  for (guint i = 0; i < levels; i++)
+    g_string_append_c (doc, '[');
+  for (guint i = 0; i < levels; i++)
+    g_string_append_c (doc, ']');
+  g_string_append (doc, "}}}");
+  return g_string_free (g_steal_pointer (&doc), FALSE);
+}
+
+static void
+test_skill_load_deep (void)
+{
+  g_autofree gchar *ok_doc = nested_skill (125);
+  g_autofree gchar *deep_doc = nested_skill (126);
+  g_autofree gchar *deeper_doc = nested_skill (200000);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftSkill) ok = weft_skill_new_from_data (ok_doc, -1, &error);
+  g_autoptr (WeftSkill) deep = NULL;
+  g_autoptr (WeftSkill) deeper = NULL;
+
+  /* 128 levels are fine; brackets inside strings do not count */
+  g_assert_no_error (error);
+  g_assert_nonnull (ok);
+
+  deep = weft_skill_new_from_data (deep_doc, -1, &error);
+  g_assert_null (deep);
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "nested deeper than 128 levels"));
+  g_clear_error (&error);
+
+  /* far too deep for a recursive parser: refused before parsing */
+  deeper = weft_skill_new_from_data (deeper_doc, -1, &error);
+  g_assert_null (deeper);
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA);
+}
+
 static void
 count_notify (GObject *object, GParamSpec *pspec, gpointer user_data)
 {
@@ -970,6 +1014,7 @@ main (int argc, char **argv)
   g_test_add_func ("/weft/skill/load/missing-file", test_skill_load_missing_file);
   g_test_add_func ("/weft/skill/load/too-large", test_skill_load_too_large);
   g_test_add_func ("/weft/skill/load/replaces", test_skill_load_replaces);
+  g_test_add_func ("/weft/skill/load/deep", test_skill_load_deep);
   g_test_add_func ("/weft/skill/json-shape", test_skill_json_shape);
   g_test_add_func ("/weft/skill/properties", test_skill_properties);
   g_test_add_func ("/weft/skill/add-parameter", test_skill_add_parameter);

@@ -635,6 +635,31 @@ test_task_submission_bad (void)
 }
 
 static void
+test_task_submission_deep (void)
+{
+  g_autoptr (GString) body = g_string_new ("{\"skill\":\"[[[[[[\",\"payload\":");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftTask) task = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (body, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (body, ']');
+  g_string_append_c (body, '}');
+
+  /* refused before the recursive parser sees it */
+  task = weft_task_new_from_submission (body->str, (gssize) body->len, T0, &error);
+  g_assert_null (task);
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "nested deeper than"));
+  g_clear_error (&error);
+
+  g_assert_false (
+    weft_task_parse_update (body->str, -1, &(WeftTaskState){ 0 }, NULL, NULL, &error));
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA);
+}
+
+static void
 test_task_update (void)
 {
   g_autoptr (GError) error = NULL;
@@ -731,6 +756,7 @@ main (int argc, char **argv)
   g_test_add_func ("/weft/task/json/bad", test_task_json_bad);
   g_test_add_func ("/weft/task/submission", test_task_submission);
   g_test_add_func ("/weft/task/submission/bad", test_task_submission_bad);
+  g_test_add_func ("/weft/task/submission/deep", test_task_submission_deep);
   g_test_add_func ("/weft/task/update", test_task_update);
   g_test_add_func ("/weft/task/update/bad", test_task_update_bad);
 

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* how deeply JSON that Weft reads may nest; json-glib parses recursively
+ * and has no limit of its own, so deeper input would exhaust the stack */
+#define WEFT_JSON_MAX_DEPTH 128
+
+gboolean
+weft_json_check_depth (const gchar *data, gsize length, guint max_depth, GError **error);
+
+G_END_DECLS

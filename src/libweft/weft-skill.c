@@ -44,7 +44,10 @@
  *   (`do_invoke`) and GJS (`vfunc_invoke`); it runs in the thread that
  *   called weft_skill_invoke_async(), never in a worker thread.
  *
- * Results are strings, as chatixia's are. A cancelled invocation finishes
+ * Results are strings, as chatixia's are; an implementation with nothing to
+ * say returns an empty string. A failure is a #GError (in Python, raise
+ * `GLib.Error`: other exceptions cannot cross the binding and are reported
+ * as %WEFT_ERROR_FAILED without their message). A cancelled invocation finishes
  * with %WEFT_ERROR_CANCELLED as soon as its #GCancellable is cancelled,
  * whether or not the implementation notices.
  *
@@ -77,7 +80,9 @@
  * Runs the skill synchronously in the calling thread.
  *
  * Returns: (transfer full) (nullable): the result text; %NULL with @error
- *   set on failure (a %NULL result without an error reads as empty)
+ *   set on failure. Return an empty string for no output: a %NULL result
+ *   without an error is reported as a failure, since that is what a
+ *   script's uncaught exception (other than a #GError) turns into
  *
  * Since: 0.1
  */
@@ -645,6 +650,19 @@ weft_skill_validate_arguments (WeftSkill *self, JsonNode *args, GError **error)
   return weft_skill_schema_validate (get_schema (self), args, error);
 }
 
+/* an implementation that gave neither a result nor an error most likely
+ * failed in a way the binding could not turn into a GError */
+static void
+return_no_result (GTask *task)
+{
+  WeftSkill *self = g_task_get_source_object (task);
+
+  g_task_return_new_error (task, WEFT_ERROR, WEFT_ERROR_FAILED,
+                           _ ("skill “%s” returned neither a result nor an error; its "
+                              "implementation probably failed (see the log)"),
+                           weft_skill_get_name (self));
+}
+
 /* the default invoke_async: the callback of weft_skill_new(), else the
  * synchronous vfunc, run right here in the calling thread (script objects
  * must not be touched from other threads) */
@@ -685,7 +703,12 @@ weft_skill_real_invoke_async (WeftSkill *self,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  g_task_return_pointer (task, result != NULL ? result : g_strdup (""), g_free);
+  if (result == NULL)
+    {
+      return_no_result (task);
+      return;
+    }
+  g_task_return_pointer (task, result, g_free);
 }
 
 static gchar *
@@ -757,8 +780,10 @@ on_invoke_done (GObject *source_object, GAsyncResult *result, gpointer user_data
     return_cancelled (task);
   else if (error != NULL)
     g_task_return_error (task, g_steal_pointer (&error));
+  else if (value == NULL)
+    return_no_result (task);
   else
-    g_task_return_pointer (task, value != NULL ? g_steal_pointer (&value) : g_strdup (""), g_free);
+    g_task_return_pointer (task, g_steal_pointer (&value), g_free);
 }
 
 /**

@@ -873,10 +873,19 @@ test_skill_invoke_sync_subclass (void)
   g_assert_true (skill->thread == g_thread_self ());
   g_assert_cmpstr (skill->args_json, ==, "{\"word\":\"hi\",\"polite\":true}");
 
-  /* no result and no error reads as empty */
-  empty = invoke_and_wait (WEFT_SKILL (skill), "{\"word\":\"nothing\"}", NULL, &error);
+  /* an empty result is a result */
+  g_clear_pointer (&empty, g_free);
+  empty = invoke_and_wait (WEFT_SKILL (skill), "{\"word\":\"\"}", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (empty, ==, "");
+  g_clear_pointer (&empty, g_free);
+
+  /* no result and no error is a failure, not an empty success */
+  empty = invoke_and_wait (WEFT_SKILL (skill), "{\"word\":\"nothing\"}", NULL, &error);
+  g_assert_null (empty);
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "“upper” returned neither a result nor an error"));
+  g_clear_error (&error);
 
   /* a GIO cancellation from the implementation is reported in the Weft domain */
   cancelled = invoke_and_wait (WEFT_SKILL (skill), "{\"word\":\"cancel\"}", NULL, &error);

@@ -598,7 +598,8 @@ weft_skill_new_from_json_node (JsonNode *node, GError **error)
 
 /**
  * weft_skill_new_from_data:
- * @data: a skill.json document, UTF-8 JSON
+ * @data: (array length=length) (element-type guint8): a skill.json
+ *   document, UTF-8 JSON
  * @length: the length of @data in bytes, or -1 if it is nul-terminated
  * @error: return location for a #GError
  *
@@ -674,7 +675,8 @@ weft_skill_load_from_json_node (WeftSkill *self, JsonNode *node, GError **error)
 /**
  * weft_skill_load_from_data:
  * @self: a #WeftSkill
- * @data: a skill.json document, UTF-8 JSON
+ * @data: (array length=length) (element-type guint8): a skill.json
+ *   document, UTF-8 JSON
  * @length: the length of @data in bytes, or -1 if it is nul-terminated
  * @error: return location for a #GError
  *

@@ -509,7 +509,8 @@ weft_task_new_from_json_node (JsonNode *node, GError **error)
 
 /**
  * weft_task_new_from_submission:
- * @data: the body of a `POST /api/hub/tasks` request, UTF-8 JSON
+ * @data: (array length=length) (element-type guint8): the body of a
+ *   `POST /api/hub/tasks` request, UTF-8 JSON
  * @length: the length of @data in bytes, or -1 if it is nul-terminated
  * @now: the creation time in Unix seconds; negative for the system clock
  * @error: return location for a #GError
@@ -556,7 +557,8 @@ weft_task_new_from_submission (const gchar *data, gssize length, gdouble now, GE
 
 /**
  * weft_task_parse_update:
- * @data: the body of a `POST /api/hub/tasks/{id}` request, UTF-8 JSON
+ * @data: (array length=length) (element-type guint8): the body of a
+ *   `POST /api/hub/tasks/{id}` request, UTF-8 JSON
  * @length: the length of @data in bytes, or -1 if it is nul-terminated
  * @out_state: (out): return location for the requested state
  * @out_result: (out) (optional) (nullable) (transfer full): return location

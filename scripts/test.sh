@@ -37,18 +37,14 @@ meson test -C _build-test --print-errorlogs --num-processes "$jobs"
 step "build and test with -Db_sanitize=address,undefined"
 setup _build-test-asan -Db_sanitize=address,undefined -Db_lundef=false -Dintrospection=false
 meson compile -C _build-test-asan
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
-UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-LSAN_OPTIONS=suppressions="$top/tests/lsan.supp":print_suppressions=0 \
-  meson test -C _build-test-asan --print-errorlogs --num-processes "$jobs" \
-    --no-suite interop-browser
+# tests/meson.build sets ASAN_OPTIONS, LSAN_OPTIONS and UBSAN_OPTIONS for every test
+meson test -C _build-test-asan --print-errorlogs --num-processes "$jobs" \
+  --no-suite interop-browser
 
 step "libFuzzer targets, $fuzz_runs inputs each (clang)"
 CC=clang setup _build-test-fuzz -Dfuzzing=true -Dfuzz_runs="$fuzz_runs" \
   -Db_sanitize=address,undefined -Db_lundef=false -Dintrospection=false
 meson compile -C _build-test-fuzz
-ASAN_OPTIONS=detect_leaks=1 \
-LSAN_OPTIONS=suppressions="$top/tests/lsan.supp":print_suppressions=0 \
-  meson test -C _build-test-fuzz --print-errorlogs --num-processes "$jobs" --suite fuzz
+meson test -C _build-test-fuzz --print-errorlogs --num-processes "$jobs" --suite fuzz
 
 step "all tests passed"

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "weft-candidate.h"
 #include "weft-error.h"
@@ -13,6 +14,8 @@
 /* one ICE component on libnice, trickling both ways. the agent runs on the
  * thread-default GMainContext of the creator; DTLS datagrams (RFC 7983
  * first byte 20..63) go to the receive function, anything else is dropped. */
+
+#define SOCKET_BUFFER (4 * 1024 * 1024)
 
 enum
 {
@@ -119,6 +122,22 @@ gathering_done_cb (NiceAgent *agent, guint stream_id, gpointer user_data)
   g_signal_emit (self, signals[SIGNAL_GATHERING_DONE], 0);
 }
 
+/* a burst of SCTP packets overflows the default UDP receive buffer
+ * (~200 KiB) and each drop halves the congestion window: ask for more on
+ * the socket in use; the kernel caps it at net.core.rmem_max */
+static void
+enlarge_socket_buffers (WeftIceTransport *self)
+{
+  g_autoptr (GSocket) socket = nice_agent_get_selected_socket (self->agent, self->stream_id, 1);
+  g_autoptr (GError) error = NULL;
+
+  if (socket == NULL)
+    return;
+  if (!g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, SOCKET_BUFFER, &error) ||
+      !g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, SOCKET_BUFFER, &error))
+    g_debug ("ICE: could not enlarge the socket buffers: %s", error->message);
+}
+
 static void
 component_state_cb (NiceAgent *agent,
                     guint stream_id,
@@ -135,6 +154,7 @@ component_state_cb (NiceAgent *agent,
     {
       case NICE_COMPONENT_STATE_CONNECTED:
       case NICE_COMPONENT_STATE_READY:
+        enlarge_socket_buffers (self);
         set_state (self, WEFT_ICE_STATE_CONNECTED);
         break;
       case NICE_COMPONENT_STATE_FAILED:
@@ -220,7 +240,8 @@ weft_ice_transport_new (gboolean controlling, GError **error)
     }
   /* no UPnP port mapping: it multicasts on every interface and adds threads */
   g_object_set (self->agent, "controlling-mode", controlling, "upnp", FALSE, "ice-tcp", FALSE,
-                "ice-udp", TRUE, "stun-initial-timeout", 500, "stun-max-retransmissions", 3, NULL);
+                "ice-udp", TRUE, "stun-initial-timeout", 500, "stun-max-retransmissions", 3,
+                "stun-pacing-timer", 5, NULL);
   self->stream_id = nice_agent_add_stream (self->agent, 1);
   if (self->stream_id == 0)
     {

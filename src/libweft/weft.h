@@ -12,5 +12,7 @@
 #include "weft-skill.h"
 #include "weft-registry-client.h"
 #include "weft-signaling.h"
+#include "weft-peer.h"
+#include "weft-agent.h"
 
 #undef __WEFT_INSIDE__

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "weft-agent.h"
+
+G_BEGIN_DECLS
+
+struct _WeftAgent
+{
+  GObject parent_instance;
+
+  WeftManifest *manifest;     /* (owned) */
+  gchar *name;                /* (owned) */
+  gchar *hostname;            /* (owned) */
+  WeftRegistryClient *client; /* (owned) */
+  WeftSignaling *signaling;   /* (owned) */
+  GHashTable *skills;         /* (owned) (element-type utf8 WeftSkill) */
+  GHashTable *extra_skills;   /* (owned) (element-type utf8 WeftSkill) added by scripts */
+  GHashTable *peers;          /* (owned) (element-type utf8 WeftPeer) by agent id */
+  GHashTable *running;        /* (owned) (element-type utf8 WeftAgentRun) by task id */
+  GQueue recent;              /* (element-type JsonNode) finished tasks, newest first */
+  GQueue reports;             /* (element-type WeftAgentReport) updates to retry */
+  GHashTable *waiters;        /* (owned) (element-type utf8 GTask) delegations by task id */
+  GCancellable *cancellable;  /* (owned) (nullable) while started */
+  WeftAgentState state;
+  guint heartbeat_interval;
+  guint max_concurrent;
+  guint task_timeout;
+  gboolean push;
+  gboolean have_credentials;
+  guint heartbeat_id;
+  gboolean heartbeat_inflight;
+  gboolean registry_reachable;
+  gboolean registered;
+  gint64 started_at;
+};
+
+typedef struct
+{
+  WeftAgent *agent;          /* (unowned) */
+  gchar *id;                 /* (owned) */
+  gchar *skill;              /* (owned) */
+  gchar *source;             /* (owned) */
+  GCancellable *cancellable; /* (owned) */
+  gint64 started_at;
+  guint timeout_id;
+  gboolean timed_out;
+} WeftAgentRun;
+
+/* weft-agent-skills.c: the built-in skills */
+gboolean
+weft_agent_is_builtin_skill (const gchar *name);
+WeftSkill *
+weft_agent_create_builtin_skill (WeftAgent *self, const gchar *name, GError **error);
+
+/* weft-agent-exec.c: skills from skill directories */
+WeftSkill *
+weft_agent_load_exec_skill (WeftAgent *self, const gchar *dir, GError **error);
+
+/* weft-agent.c */
+void
+weft_agent_emit_agent_prompt (WeftAgent *self,
+                              const gchar *from,
+                              const gchar *message,
+                              JsonNode *payload);
+void
+weft_agent_refresh_peers (WeftAgent *self);
+
+/* weft-agent-skills.c: a task_updated push for a delegation this agent waits on */
+void
+weft_agent_complete_delegation (WeftAgent *self, JsonNode *task);
+
+G_END_DECLS

@@ -23,6 +23,9 @@
  *         checksum; prints throughput once the receiver confirms
  *   recv  checks the data against the checksum and confirms
  *
+ * --no-trickle holds the offer or answer until gathering is done and sends
+ * it with the candidates inline and a=end-of-candidates (aiortc's way).
+ *
  * --relay HOST:PORT replaces every remote candidate by one at HOST:PORT (a
  * UDP impairment relay); give it to the offerer, the ICE-controlling side,
  * so the nominated pair goes through the relay. --ice-port N binds our ICE
@@ -68,6 +71,9 @@ typedef struct
   gint megabytes;
   gint64 max_message_size;
   gboolean legacy_sdp;
+  gboolean no_trickle;
+  char *pending_type; /* (owned) (nullable) description held until gathering is done */
+  gboolean gathered;
   char *relay;
   char *label;
   gint listen_port;
@@ -154,6 +160,26 @@ send_signal (Peer *peer, const char *type, const char *key, const char *value)
   emit_json (peer, b, peer->sig_out);
 }
 
+/* with --no-trickle the description goes out once gathering is done */
+static void
+send_description (Peer *peer, const char *type, const char *sdp)
+{
+  g_autofree char *full = NULL;
+
+  if (!peer->no_trickle)
+    {
+      send_signal (peer, type, "sdp", sdp);
+      return;
+    }
+  if (!peer->gathered)
+    {
+      peer->pending_type = g_strdup (type);
+      return;
+    }
+  full = weft_peer_connection_get_local_description (peer->pc);
+  send_signal (peer, type, "sdp", full);
+}
+
 static void
 local_candidate_cb (WeftPeerConnection *pc,
                     const char *candidate,
@@ -163,6 +189,19 @@ local_candidate_cb (WeftPeerConnection *pc,
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
+  if (peer->no_trickle)
+    {
+      if (candidate == NULL)
+        peer->gathered = TRUE;
+      if (candidate == NULL && peer->pending_type != NULL)
+        {
+          g_autofree char *type = g_steal_pointer (&peer->pending_type);
+          g_autofree char *sdp = weft_peer_connection_get_local_description (peer->pc);
+
+          send_signal (peer, type, "sdp", sdp);
+        }
+      return;
+    }
   if (candidate == NULL)
     {
       send_signal (peer, "end-of-candidates", NULL, NULL);
@@ -634,7 +673,7 @@ handle_signal (Peer *peer, const char *line)
               finish (peer, 1);
               return;
             }
-          send_signal (peer, "answer", "sdp", answer);
+          send_description (peer, "answer", answer);
         }
     }
   else if (g_str_equal (type, "candidate"))
@@ -701,7 +740,7 @@ start_peer (Peer *peer)
           finish (peer, 1);
           return;
         }
-      send_signal (peer, "offer", "sdp", offer);
+      send_description (peer, "offer", offer);
     }
 }
 
@@ -759,6 +798,19 @@ timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* stdout carries JSON only: every log line goes to stderr */
+static GLogWriterOutput
+log_to_stderr (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+  g_autofree char *line = NULL;
+
+  if (g_log_writer_default_would_drop (level, NULL))
+    return G_LOG_WRITER_HANDLED;
+  line = g_log_writer_format_fields (level, fields, n_fields, FALSE);
+  fprintf (stderr, "%s\n", line);
+  return G_LOG_WRITER_HANDLED;
+}
+
 static gboolean
 parse_mode (const char *text, Mode *mode)
 {
@@ -792,6 +844,9 @@ main (int argc, char **argv)
       "Largest message accepted, announced in the SDP", "B" },
     { "legacy-sdp", 0, 0, G_OPTION_ARG_NONE, &peer.legacy_sdp, "Offer the legacy DTLS/SCTP m-line",
       NULL },
+    { "no-trickle", 0, 0, G_OPTION_ARG_NONE, &peer.no_trickle,
+      "Send the description once gathered, candidates inline (for peers that do not trickle)",
+      NULL },
     { "relay", 0, 0, G_OPTION_ARG_STRING, &peer.relay,
       "Send to HOST:PORT instead of the remote candidates", "HOST:PORT" },
     { "label", 0, 0, G_OPTION_ARG_STRING, &peer.label, "Channel label (weft)", "LABEL" },
@@ -805,6 +860,7 @@ main (int argc, char **argv)
     { NULL }
   };
 
+  g_log_set_writer_func (log_to_stderr, NULL, NULL);
   peer.count = 1000;
   peer.megabytes = 200;
   peer.listen_port = -1;
@@ -912,6 +968,7 @@ main (int argc, char **argv)
   g_array_unref (peer.rtts);
   g_free (peer.payload);
   g_free (peer.relay);
+  g_free (peer.pending_type);
   g_free (peer.label);
   g_free (peer.connect_to);
   g_free (peer.local_address);

@@ -559,6 +559,60 @@ test_close_from_either_side (void)
   pair_clear (&pair);
 }
 
+static void
+test_ice_restart (void)
+{
+  Pair pair;
+  g_autoptr (WeftDataChannel) channel = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *offer = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *offer2 = NULL;
+  g_autofree char *answer2 = NULL;
+  WeftDataChannel *remote;
+
+  pair_init (&pair);
+  channel = open_channel (&pair, "restart", NULL);
+  offer = weft_peer_connection_create_offer (pair.a.pc, &error);
+  g_assert_true (
+    weft_peer_connection_set_remote_description (pair.b.pc, WEFT_SDP_TYPE_OFFER, offer, &error));
+  answer = weft_peer_connection_create_answer (pair.b.pc, &error);
+  g_assert_true (
+    weft_peer_connection_set_remote_description (pair.a.pc, WEFT_SDP_TYPE_ANSWER, answer, &error));
+  g_assert_no_error (error);
+  wait_open (&pair, 1, 1);
+  remote = g_ptr_array_index (pair.b.channels, 0);
+
+  /* the answerer cannot restart; the offerer can, with new credentials */
+  g_assert_false (weft_peer_connection_restart_ice (pair.b.pc, &error));
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_STATE);
+  g_clear_error (&error);
+  g_assert_true (weft_peer_connection_restart_ice (pair.a.pc, &error));
+  offer2 = weft_peer_connection_create_offer (pair.a.pc, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (strstr (offer2, "a=ice-ufrag:"), !=, strstr (offer, "a=ice-ufrag:"));
+  g_assert_nonnull (strstr (offer2, "a=candidate:"));
+  g_assert_true (
+    weft_peer_connection_set_remote_description (pair.b.pc, WEFT_SDP_TYPE_OFFER, offer2, &error));
+  g_assert_no_error (error);
+  answer2 = weft_peer_connection_create_answer (pair.b.pc, &error);
+  g_assert_no_error (error);
+  g_assert_true (
+    weft_peer_connection_set_remote_description (pair.a.pc, WEFT_SDP_TYPE_ANSWER, answer2, &error));
+  g_assert_no_error (error);
+
+  /* the association and its channel survive the restart */
+  g_assert_true (weft_data_channel_send_text (channel, "after restart", &error));
+  g_assert_no_error (error);
+  wait_messages (&pair.b, 1);
+  g_assert_true (weft_data_channel_send_text (remote, "reply", &error));
+  wait_messages (&pair.a, 1);
+  spin (200);
+  g_assert_cmpint (weft_peer_connection_get_state (pair.a.pc), ==,
+                   WEFT_PEER_CONNECTION_STATE_CONNECTED);
+  pair_clear (&pair);
+}
+
 static guint
 count_fds (void)
 {
@@ -650,6 +704,7 @@ main (int argc, char **argv)
   g_test_add_func ("/weft/peer-connection/negotiated", test_negotiated);
   g_test_add_func ("/weft/peer-connection/close", test_close_from_either_side);
   g_test_add_func ("/weft/peer-connection/fingerprint-mismatch", test_fingerprint_mismatch);
+  g_test_add_func ("/weft/peer-connection/ice-restart", test_ice_restart);
   g_test_add_func ("/weft/peer-connection/many", test_many_connections);
   rc = g_test_run ();
   weft_sctp_association_shutdown_stack ();

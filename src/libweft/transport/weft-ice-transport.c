@@ -718,6 +718,34 @@ weft_ice_transport_get_controlling (WeftIceTransport *self)
   return self->controlling;
 }
 
+/*
+ * weft_ice_transport_get_local_candidates:
+ *
+ * Returns: (transfer full) (element-type utf8): the candidates gathered so
+ *   far, in browser form
+ */
+GPtrArray *
+weft_ice_transport_get_local_candidates (WeftIceTransport *self)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  GSList *list;
+
+  g_return_val_if_fail (WEFT_IS_ICE_TRANSPORT (self), out);
+  if (self->agent == NULL)
+    return out;
+  list = nice_agent_get_local_candidates (self->agent, self->stream_id, 1);
+  for (GSList *l = list; l != NULL; l = l->next)
+    {
+      g_autofree gchar *sdp = nice_agent_generate_local_candidate_sdp (self->agent, l->data);
+      char *browser = sdp != NULL ? weft_candidate_to_browser (sdp, NULL) : NULL;
+
+      if (browser != NULL)
+        g_ptr_array_add (out, browser);
+    }
+  g_slist_free_full (list, (GDestroyNotify) nice_candidate_free);
+  return out;
+}
+
 gboolean
 weft_ice_transport_is_gathering_done (WeftIceTransport *self)
 {

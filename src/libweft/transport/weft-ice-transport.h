@@ -64,4 +64,7 @@ weft_ice_transport_get_controlling (WeftIceTransport *self);
 gboolean
 weft_ice_transport_is_gathering_done (WeftIceTransport *self);
 
+GPtrArray *
+weft_ice_transport_get_local_candidates (WeftIceTransport *self);
+
 G_END_DECLS

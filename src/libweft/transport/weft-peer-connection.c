@@ -397,7 +397,9 @@ ice_state_cb (WeftIceTransport *ice, guint state, gpointer user_data)
   switch ((WeftIceState) state)
     {
       case WEFT_ICE_STATE_CHECKING:
-        set_state (self, WEFT_PEER_CONNECTION_STATE_CONNECTING);
+        /* an ICE restart keeps the connection up while checks run */
+        if (self->state == WEFT_PEER_CONNECTION_STATE_NEW)
+          set_state (self, WEFT_PEER_CONNECTION_STATE_CONNECTING);
         break;
       case WEFT_ICE_STATE_CONNECTED:
         maybe_start_dtls (self);
@@ -640,6 +642,18 @@ to_legacy (const char *sdp, guint port)
   return g_string_free (out, FALSE);
 }
 
+/* a new description after an ICE restart repeats what was gathered */
+static void
+add_known_candidates (WeftPeerConnection *self)
+{
+  g_autoptr (GPtrArray) known = weft_ice_transport_get_local_candidates (self->ice);
+
+  for (guint i = 0; i < known->len; i++)
+    weft_sdp_add_candidate (self->local_sdp, g_ptr_array_index (known, i), NULL);
+  if (weft_ice_transport_is_gathering_done (self->ice))
+    weft_sdp_set_end_of_candidates (self->local_sdp, TRUE);
+}
+
 static char *
 local_sdp_to_string (WeftPeerConnection *self)
 {
@@ -692,6 +706,7 @@ weft_peer_connection_create_offer (WeftPeerConnection *self, GError **error)
   g_free (self->mid);
   self->mid = g_strdup ("0");
   self->mline_index = 0;
+  add_known_candidates (self);
   weft_ice_transport_gather (self->ice);
   return local_sdp_to_string (self);
 }
@@ -729,6 +744,7 @@ weft_peer_connection_create_answer (WeftPeerConnection *self, GError **error)
     return NULL;
   weft_sdp_set_session (self->local_sdp, g_random_int () & 0x7fffffff, self->session_version++);
   weft_sdp_set_max_message_size (self->local_sdp, self->max_message_size);
+  add_known_candidates (self);
   weft_ice_transport_gather (self->ice);
   return local_sdp_to_string (self);
 }
@@ -874,7 +890,8 @@ weft_peer_connection_set_remote_description (WeftPeerConnection *self,
   if (weft_sdp_get_end_of_candidates (remote) || self->pending_end_of_candidates)
     weft_ice_transport_set_remote_gathering_done (self->ice);
   self->pending_end_of_candidates = FALSE;
-  set_state (self, WEFT_PEER_CONNECTION_STATE_CONNECTING);
+  if (self->state == WEFT_PEER_CONNECTION_STATE_NEW)
+    set_state (self, WEFT_PEER_CONNECTION_STATE_CONNECTING);
   maybe_start_dtls (self);
   return TRUE;
 }

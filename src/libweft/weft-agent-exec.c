@@ -80,7 +80,11 @@ exec_finish (GTask *task)
                                MAX_OUTPUT);
       return;
     }
-  stderr_text = g_utf8_make_valid ((const gchar *) r->err->data, r->err->len);
+  /* terminate both buffers: an empty GByteArray has no data at all */
+  g_byte_array_append (r->err, (const guint8 *) "", 1);
+  g_byte_array_append (r->out, (const guint8 *) "", 1);
+  g_byte_array_set_size (r->out, r->out->len - 1);
+  stderr_text = g_utf8_make_valid ((const gchar *) r->err->data, -1);
   g_strstrip (stderr_text);
   if (!g_subprocess_get_successful (r->proc))
     {
@@ -295,7 +299,11 @@ weft_agent_load_exec_skill (WeftAgent *self, const gchar *dir, GError **error)
   e->dir = g_strdup (abs_dir);
   e->agent = g_strdup (self->name);
   e->registry = g_strdup (weft_registry_client_get_base_url (self->client));
-  skill = weft_skill_new (NULL, NULL, exec_invoke, e, (GDestroyNotify) exec_skill_free);
+  {
+    /* a placeholder name until skill.json gives the real one */
+    g_autofree gchar *base = g_path_get_basename (abs_dir);
+    skill = weft_skill_new (base, "", exec_invoke, e, (GDestroyNotify) exec_skill_free);
+  }
   if (!weft_skill_load_from_file (skill, json_path, error))
     return NULL;
   handler = find_handler (abs_dir, weft_skill_get_name (skill));

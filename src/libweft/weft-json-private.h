@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -11,5 +11,8 @@ G_BEGIN_DECLS
 
 gboolean
 weft_json_check_depth (const gchar *data, gsize length, guint max_depth, GError **error);
+
+gboolean
+weft_json_node_is_writable (JsonNode *node);
 
 G_END_DECLS

@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <math.h>
+#include <string.h>
 
 #include "weft-error.h"
 #include "weft-json-private.h"
@@ -53,4 +55,55 @@ weft_json_check_depth (const gchar *data, gsize length, guint max_depth, GError 
         }
     }
   return TRUE;
+}
+
+/* whether json-glib can write a double as valid JSON: it reads 1e999 as
+ * infinity and writes that as "inf.0", and it writes a "%.17g" form without
+ * a point, like 1e+20, with ".0" appended */
+static gboolean
+double_is_writable (gdouble value)
+{
+  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (value))
+    return FALSE;
+  g_ascii_formatd (buf, sizeof buf, "%.17g", value);
+  return strchr (buf, '.') != NULL || strchr (buf, 'e') == NULL;
+}
+
+/* whether json-glib can write @node back as valid JSON (see above); values
+ * that Weft passes on must be; @node's depth is bounded by
+ * weft_json_check_depth() */
+gboolean
+weft_json_node_is_writable (JsonNode *node)
+{
+  switch (json_node_get_node_type (node))
+    {
+      case JSON_NODE_OBJECT:
+        {
+          JsonObjectIter iter;
+          JsonNode *member;
+
+          json_object_iter_init (&iter, json_node_get_object (node));
+          while (json_object_iter_next (&iter, NULL, &member))
+            if (!weft_json_node_is_writable (member))
+              return FALSE;
+          return TRUE;
+        }
+      case JSON_NODE_ARRAY:
+        {
+          JsonArray *array = json_node_get_array (node);
+
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            if (!weft_json_node_is_writable (json_array_get_element (array, i)))
+              return FALSE;
+          return TRUE;
+        }
+      case JSON_NODE_VALUE:
+        return json_node_get_value_type (node) != G_TYPE_DOUBLE ||
+               double_is_writable (json_node_get_double (node));
+      case JSON_NODE_NULL:
+      default:
+        return TRUE;
+    }
 }

@@ -158,6 +158,10 @@ weft_skill_param_accepts (const WeftSkillParam *param, JsonNode *value)
 {
   GType value_type;
 
+  /* what cannot be written back as JSON cannot be passed on */
+  if (!weft_json_node_is_writable (value))
+    return FALSE;
+
   switch (param->type)
     {
       case WEFT_SKILL_PARAM_TYPE_OBJECT:
@@ -338,6 +342,14 @@ param_from_json (const gchar *name, JsonNode *node, GError **error)
   default_node = get_member (object, "default");
   if (default_node != NULL)
     {
+      if (!weft_json_node_is_writable (default_node))
+        {
+          g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                       _ ("field “%s.default” holds a number that cannot be written back as JSON "
+                          "(infinite, or written like 1e+20); use a smaller number or a string"),
+                       field);
+          return NULL;
+        }
       if (!weft_skill_param_accepts (param, default_node))
         {
           /* TRANSLATORS: "field “parameters.count.default” must be an integer, not a string" */
@@ -505,6 +517,15 @@ weft_skill_schema_validate (WeftSkillSchema *schema, JsonNode *args, GError **er
           if (param->default_value != NULL)
             json_object_set_member (out, param->name, json_node_copy (param->default_value));
           continue;
+        }
+      if (!weft_json_node_is_writable (value))
+        {
+          g_set_error (
+            error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+            _ ("parameter “%s” of skill “%s” holds a number that cannot be written back as JSON "
+               "(infinite, or written like 1e+20); use a smaller number or a string"),
+            param->name, schema_name (schema));
+          return NULL;
         }
       if (!weft_skill_param_accepts (param, value))
         {

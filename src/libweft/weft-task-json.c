@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
+#include <math.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -259,10 +260,10 @@ read_time (JsonObject *object, const gchar *name, gdouble fallback, gdouble *out
                    describe_node (node));
       return FALSE;
     }
-  if (*out < 0)
+  if (*out < 0 || !isfinite (*out))
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
-                   _ ("field “%s” must not be negative"), name);
+                   _ ("field “%s” must be a finite, non-negative number"), name);
       return FALSE;
     }
   return TRUE;
@@ -327,6 +328,22 @@ read_state (JsonObject *object, gboolean required, WeftTaskState *out, GError **
                    _ ("field “state” must be one of pending, assigned, running, completed, "
                       "failed, cancelled, not “%s”"),
                    name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_payload (JsonObject *object, GError **error)
+{
+  JsonNode *payload = json_object_get_member (object, "payload");
+
+  if (payload != NULL && !weft_json_node_is_writable (payload))
+    {
+      g_set_error_literal (
+        error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+        _ ("field “payload” holds a number that cannot be written back as JSON (infinite, or "
+           "written like 1e+20); use a smaller number or a string"));
       return FALSE;
     }
   return TRUE;
@@ -497,7 +514,8 @@ weft_task_new_from_json_node (JsonNode *node, GError **error)
       !read_time (object, "created_at", -1, &created_at, error) ||
       !read_time (object, "updated_at", -1, &updated_at, error) ||
       !read_count (object, "ttl", WEFT_TASK_DEFAULT_TTL, G_MAXINT64, &ttl, error) ||
-      !read_count (object, "attempts", 0, G_MAXUINT, &attempts, error))
+      !read_count (object, "attempts", 0, G_MAXUINT, &attempts, error) ||
+      !check_payload (object, error))
     return NULL;
 
   return g_object_new (WEFT_TYPE_TASK, "id", id, "skill", skill, "target-agent-id", target,
@@ -549,7 +567,8 @@ weft_task_new_from_submission (const gchar *data, gssize length, gdouble now, GE
   if (!read_string (object, "skill", "", &skill, error) ||
       !read_string (object, "target_agent_id", "", &target, error) ||
       !read_string (object, "source_agent_id", "", &source, error) ||
-      !read_count (object, "ttl", WEFT_TASK_DEFAULT_TTL, G_MAXINT64, &ttl, error))
+      !read_count (object, "ttl", WEFT_TASK_DEFAULT_TTL, G_MAXINT64, &ttl, error) ||
+      !check_payload (object, error))
     return NULL;
 
   return weft_task_new (skill, target, source, get_member (object, "payload"), ttl, now);

@@ -25,6 +25,17 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
       node_again = weft_skill_to_json_node (again);
       g_assert_true (json_node_equal (node, node_again));
 
+      /* and as text, which is how it crosses the registry and D-Bus */
+      {
+        g_autofree gchar *text = json_to_string (node, FALSE);
+        g_autoptr (WeftSkill) from_text = weft_skill_new_from_data (text, -1, &error);
+        g_autoptr (JsonNode) node_text = NULL;
+
+        g_assert_no_error (error);
+        node_text = weft_skill_to_json_node (from_text);
+        g_assert_true (json_node_equal (node, node_text));
+      }
+
       /* a call without arguments either fits the schema or is refused cleanly */
       validated = weft_skill_validate_arguments (skill, NULL, &validate_error);
       g_assert_true ((validated != NULL) != (validate_error != NULL));

@@ -3,6 +3,10 @@
 
 #include "weft.h"
 
+#define UNWRITABLE                                                                             \
+  "holds a number that cannot be written back as JSON (infinite, or written like 1e+20); use " \
+  "a smaller number or a string"
+
 static gchar *
 skill_path (const gchar *first, ...)
 {
@@ -207,6 +211,8 @@ test_skill_load_bad (void)
       "field “parameters.count.default” must be an integer, not a number with a fraction" },
     { "param-default-not-boolean.json", WEFT_ERROR_INVALID_ARGUMENT,
       "field “parameters.flag.default” must be a boolean, not an integer" },
+    { "param-default-infinite.json", WEFT_ERROR_INVALID_ARGUMENT,
+      "field “parameters.scale.default” " UNWRITABLE },
     { "param-empty-name.json", WEFT_ERROR_INVALID_ARGUMENT,
       "field “parameters” has a parameter with an empty name" },
     { "param-description-not-string.json", WEFT_ERROR_INVALID_ARGUMENT,
@@ -473,6 +479,11 @@ test_skill_validate_types (void)
       "parameter “times” of skill “echo” must be an integer, not a string" },
     { "{\"text\":\"x\",\"times\":true}",
       "parameter “times” of skill “echo” must be an integer, not a boolean" },
+    { "{\"text\":\"x\",\"scale\":1e999}", "parameter “scale” of skill “echo” " UNWRITABLE },
+    { "{\"text\":\"x\",\"scale\":1e20}", "parameter “scale” of skill “echo” " UNWRITABLE },
+    { "{\"text\":\"x\",\"scale\":1.5e17}", NULL },
+    { "{\"text\":\"x\",\"options\":{\"deep\":[-1e999]}}",
+      "parameter “options” of skill “echo” " UNWRITABLE },
     { "{\"text\":\"x\",\"scale\":false}",
       "parameter “scale” of skill “echo” must be a number, not a boolean" },
     { "{\"text\":\"x\",\"loud\":1}",

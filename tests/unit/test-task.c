@@ -533,7 +533,11 @@ test_task_json_bad (void)
     { "{\"id\":\"3f2a1b4c-9d8\",\"result\":{\"a\":1}}", "field “result” must be a string" },
     { "{\"id\":\"3f2a1b4c-9d8\",\"error\":false}", "field “error” must be a string" },
     { "{\"id\":\"3f2a1b4c-9d8\",\"created_at\":\"now\"}", "field “created_at” must be a number" },
-    { "{\"id\":\"3f2a1b4c-9d8\",\"updated_at\":-5}", "field “updated_at” must not be negative" },
+    { "{\"id\":\"3f2a1b4c-9d8\",\"updated_at\":-5}",
+      "field “updated_at” must be a finite, non-negative" },
+    { "{\"id\":\"3f2a1b4c-9d8\",\"created_at\":1e999}", "field “created_at” must be a finite" },
+    { "{\"id\":\"3f2a1b4c-9d8\",\"payload\":{\"a\":[1,-1e999]}}",
+      "field “payload” holds a number that cannot be written back as JSON" },
     { "{\"id\":\"3f2a1b4c-9d8\",\"ttl\":-1}", "field “ttl” must be a non-negative integer" },
     { "{\"id\":\"3f2a1b4c-9d8\",\"ttl\":1.5}", "field “ttl” must be a non-negative integer" },
     { "{\"id\":\"3f2a1b4c-9d8\",\"ttl\":\"300\"}", "field “ttl” must be a non-negative integer" },
@@ -620,6 +624,8 @@ test_task_submission_bad (void)
     { "{\"ttl\":\"60\"}", WEFT_ERROR_INVALID_ARGUMENT, "not a string" },
     { "{\"ttl\":60.5}", WEFT_ERROR_INVALID_ARGUMENT, "not a number" },
     { "{\"ttl\":true}", WEFT_ERROR_INVALID_ARGUMENT, "not a boolean" },
+    { "{\"payload\":[1e400]}", WEFT_ERROR_INVALID_ARGUMENT,
+      "field “payload” holds a number that cannot be written" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

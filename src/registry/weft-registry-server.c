@@ -441,47 +441,50 @@ weft_request_reply_error (WeftRequest *req, const GError *error)
 
 /* ---- routing ---- */
 
+/* matches @path against @pattern segment by segment without allocating (this runs for
+ * every route on every request); a "*" segment matches one non-empty segment, whose
+ * value is added to @params when given */
 static gboolean
-route_matches (const WeftRoute *route, gchar **segments, GPtrArray *params)
+route_matches (const gchar *pattern, const gchar *path, GPtrArray *params)
 {
-  g_auto (GStrv) pattern = g_strsplit (route->pattern, "/", -1);
-  guint n = g_strv_length (pattern);
+  const gchar *p = pattern, *s = path;
 
-  if (n != g_strv_length (segments))
-    return FALSE;
-  for (guint i = 0; i < n; i++)
+  while (*p != '\0' && *s != '\0')
     {
-      if (g_str_equal (pattern[i], "*"))
+      if (p[0] == '*' && (p[1] == '/' || p[1] == '\0'))
         {
-          if (segments[i][0] == '\0')
+          const gchar *end = strchr (s, '/');
+          gsize len = end != NULL ? (gsize) (end - s) : strlen (s);
+
+          if (len == 0)
             return FALSE;
+          if (params != NULL)
+            g_ptr_array_add (params, g_strndup (s, len));
+          p++;
+          s += len;
           continue;
         }
-      if (!g_str_equal (pattern[i], segments[i]))
+      if (*p != *s)
         return FALSE;
+      p++;
+      s++;
     }
-  if (params != NULL)
-    for (guint i = 0; i < n; i++)
-      if (g_str_equal (pattern[i], "*"))
-        g_ptr_array_add (params, g_strdup (segments[i]));
-  return TRUE;
+  return *p == '\0' && *s == '\0';
 }
 
 /* finds the route for @method and @path; fills @allow with the methods @path has */
 static const WeftRoute *
 find_route (const gchar *method, const gchar *path, GPtrArray *params, GString *allow)
 {
-  g_auto (GStrv) segments = g_strsplit (path, "/", -1);
-
   for (gsize t = 0; t < G_N_ELEMENTS (route_tables); t++)
     for (const WeftRoute *r = route_tables[t]; r->method != NULL; r++)
       {
-        if (!route_matches (r, segments, NULL))
+        if (!route_matches (r->pattern, path, NULL))
           continue;
         if (g_str_equal (r->method, method))
           {
             g_ptr_array_set_size (params, 0);
-            route_matches (r, segments, params);
+            route_matches (r->pattern, path, params);
             return r;
           }
         if (strstr (allow->str, r->method) == NULL)

@@ -35,10 +35,11 @@ struct _WeftAgentDirectory
 {
   GObject parent_instance;
 
-  WeftStore *store;    /* (owned) */
-  GHashTable *records; /* (owned) (element-type utf8 WeftAgentRecord) */
-  GHashTable *load;    /* (owned) (element-type utf8 LoadInfo) */
-  GHashTable *dirty;   /* (owned) (element-type utf8 utf8) set of coalesced agent ids */
+  WeftStore *store;     /* (owned) */
+  GHashTable *records;  /* (owned) (element-type utf8 WeftAgentRecord) */
+  GHashTable *load;     /* (owned) (element-type utf8 LoadInfo) */
+  GHashTable *dirty;    /* (owned) (element-type utf8 utf8) set of coalesced agent ids */
+  GHashTable *by_skill; /* (owned) (element-type utf8 GHashTable) skill → set of agent ids */
 
   WeftClockFunc clock;
   gpointer clock_data;
@@ -94,6 +95,7 @@ weft_agent_directory_finalize (GObject *object)
   g_clear_pointer (&self->records, g_hash_table_unref);
   g_clear_pointer (&self->load, g_hash_table_unref);
   g_clear_pointer (&self->dirty, g_hash_table_unref);
+  g_clear_pointer (&self->by_skill, g_hash_table_unref);
 
   G_OBJECT_CLASS (weft_agent_directory_parent_class)->finalize (object);
 }
@@ -195,10 +197,66 @@ weft_agent_directory_init (WeftAgentDirectory *self)
   self->records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->load = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->by_skill =
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
   self->clock = weft_registry_default_clock;
   self->stale_after_ms = WEFT_AGENT_DIRECTORY_DEFAULT_STALE_AFTER_MS;
   self->offline_after_ms = WEFT_AGENT_DIRECTORY_DEFAULT_OFFLINE_AFTER_MS;
   self->flush_interval_ms = WEFT_AGENT_DIRECTORY_DEFAULT_FLUSH_INTERVAL_MS;
+}
+
+/* the skill index keeps routing independent of the number of agents that do
+ * not have the skill; it follows every change of the records table */
+static void
+index_skills (WeftAgentDirectory *self, WeftAgentRecord *record, gboolean add)
+{
+  const gchar *const *skills = weft_agent_record_get_skills (record);
+  const gchar *agent_id = weft_agent_record_get_agent_id (record);
+
+  for (gsize i = 0; skills != NULL && skills[i] != NULL; i++)
+    {
+      GHashTable *agents = g_hash_table_lookup (self->by_skill, skills[i]);
+
+      if (add)
+        {
+          if (agents == NULL)
+            {
+              agents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+              g_hash_table_insert (self->by_skill, g_strdup (skills[i]), agents);
+            }
+          g_hash_table_add (agents, g_strdup (agent_id));
+        }
+      else if (agents != NULL)
+        {
+          g_hash_table_remove (agents, agent_id);
+          if (g_hash_table_size (agents) == 0)
+            g_hash_table_remove (self->by_skill, skills[i]);
+        }
+    }
+}
+
+/* puts @record (a new reference is taken) in place of any record with its id */
+static void
+put_record (WeftAgentDirectory *self, WeftAgentRecord *record)
+{
+  const gchar *agent_id = weft_agent_record_get_agent_id (record);
+  WeftAgentRecord *old = g_hash_table_lookup (self->records, agent_id);
+
+  if (old != NULL)
+    index_skills (self, old, FALSE);
+  index_skills (self, record, TRUE);
+  g_hash_table_replace (self->records, g_strdup (agent_id), g_object_ref (record));
+}
+
+static void
+drop_record (WeftAgentDirectory *self, const gchar *agent_id)
+{
+  WeftAgentRecord *old = g_hash_table_lookup (self->records, agent_id);
+
+  if (old == NULL)
+    return;
+  index_skills (self, old, FALSE);
+  g_hash_table_remove (self->records, agent_id);
 }
 
 WeftAgentDirectory *
@@ -217,8 +275,7 @@ weft_agent_directory_new (WeftStore *store, GError **error)
     {
       WeftAgentRecord *record = g_ptr_array_index (records, i);
 
-      g_hash_table_replace (self->records, g_strdup (weft_agent_record_get_agent_id (record)),
-                            g_object_ref (record));
+      put_record (self, record);
     }
   /* stored health is whatever it was at the last write; recompute quietly */
   {
@@ -387,7 +444,7 @@ weft_agent_directory_register (WeftAgentDirectory *self,
   clear_dirty (self, agent_id);
   if (existing != NULL && weft_agent_record_get_health (existing) != WEFT_AGENT_HEALTH_ACTIVE)
     set_health (self, existing, WEFT_AGENT_HEALTH_ACTIVE);
-  g_hash_table_replace (self->records, g_strdup (agent_id), g_object_ref (record));
+  put_record (self, record);
   g_debug ("agent %s registered", agent_id);
   g_signal_emit (self, signals[SIGNAL_AGENT_AVAILABLE], 0, agent_id);
   return weft_agent_record_copy (record);
@@ -541,7 +598,7 @@ weft_agent_directory_heartbeat (WeftAgentDirectory *self,
 
   if (existing != NULL && weft_agent_record_get_health (existing) != WEFT_AGENT_HEALTH_ACTIVE)
     set_health (self, existing, WEFT_AGENT_HEALTH_ACTIVE);
-  g_hash_table_replace (self->records, g_strdup (heartbeat->agent_id), g_object_ref (record));
+  put_record (self, record);
   if (existing == NULL || !was_active)
     g_signal_emit (self, signals[SIGNAL_AGENT_AVAILABLE], 0, heartbeat->agent_id);
   return weft_agent_record_copy (record);
@@ -660,7 +717,7 @@ weft_agent_directory_remove (WeftAgentDirectory *self,
     return FALSE;
   id = g_strdup (agent_id);
   clear_dirty (self, id);
-  g_hash_table_remove (self->records, id);
+  drop_record (self, id);
   g_debug ("agent %s removed", id);
   g_signal_emit (self, signals[SIGNAL_AGENT_REMOVED], 0, id);
   return TRUE;
@@ -703,6 +760,7 @@ weft_agent_directory_route (WeftAgentDirectory *self,
 {
   GHashTableIter iter;
   gpointer value;
+  GHashTable *agents;
   WeftAgentRecord *best = NULL;
   gdouble best_load = 0;
   gint64 best_assigned = 0;
@@ -711,16 +769,18 @@ weft_agent_directory_route (WeftAgentDirectory *self,
   g_return_val_if_fail (WEFT_IS_AGENT_DIRECTORY (self), NULL);
 
   now = weft_agent_directory_now (self);
-  g_hash_table_iter_init (&iter, self->records);
-  while (skill != NULL && g_hash_table_iter_next (&iter, NULL, &value))
+  agents = skill != NULL ? g_hash_table_lookup (self->by_skill, skill) : NULL;
+  if (agents != NULL)
+    g_hash_table_iter_init (&iter, agents);
+  while (agents != NULL && g_hash_table_iter_next (&iter, &value, NULL))
     {
-      WeftAgentRecord *record = value;
+      WeftAgentRecord *record = g_hash_table_lookup (self->records, value);
       LoadInfo *info;
       guint capacity;
       gdouble load;
       gint64 assigned;
 
-      if (!weft_agent_record_has_skill (record, skill) ||
+      if (record == NULL || !weft_agent_record_has_skill (record, skill) ||
           compute_health (self, record, now) != WEFT_AGENT_HEALTH_ACTIVE)
         continue;
       info = g_hash_table_lookup (self->load, weft_agent_record_get_agent_id (record));
@@ -825,86 +885,6 @@ weft_agent_directory_get_push_connected (WeftAgentDirectory *self, const gchar *
   g_return_val_if_fail (WEFT_IS_AGENT_DIRECTORY (self), FALSE);
   info = agent_id != NULL ? g_hash_table_lookup (self->load, agent_id) : NULL;
   return info != NULL && info->push_connected;
-}
-
-JsonNode *
-weft_agent_directory_build_topology (WeftAgentDirectory *self)
-{
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (GPtrArray) records = NULL;
-  g_autoptr (GPtrArray) mesh = g_ptr_array_new ();
-  gint64 now;
-
-  g_return_val_if_fail (WEFT_IS_AGENT_DIRECTORY (self), NULL);
-
-  now = weft_agent_directory_now (self);
-  records = sorted_records (self);
-  for (guint i = 0; i < records->len; i++)
-    {
-      WeftAgentRecord *record = g_ptr_array_index (records, i);
-
-      if (compute_health (self, record, now) == WEFT_AGENT_HEALTH_ACTIVE &&
-          weft_agent_record_get_sidecar_peer_id (record)[0] != '\0')
-        g_ptr_array_add (mesh, record);
-    }
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "nodes");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < records->len; i++)
-    {
-      WeftAgentRecord *record = g_ptr_array_index (records, i);
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "agent_id");
-      json_builder_add_string_value (builder, weft_agent_record_get_agent_id (record));
-      json_builder_set_member_name (builder, "ip");
-      json_builder_add_string_value (builder, weft_agent_record_get_ip (record));
-      json_builder_set_member_name (builder, "port");
-      json_builder_add_int_value (builder, weft_agent_record_get_port (record));
-      json_builder_set_member_name (builder, "hostname");
-      json_builder_add_string_value (builder, weft_agent_record_get_hostname (record));
-      json_builder_set_member_name (builder, "sidecar_peer_id");
-      json_builder_add_string_value (builder, weft_agent_record_get_sidecar_peer_id (record));
-      json_builder_set_member_name (builder, "mode");
-      json_builder_add_string_value (builder, weft_agent_record_get_mode (record));
-      json_builder_set_member_name (builder, "skills_count");
-      json_builder_add_int_value (builder,
-                                  g_strv_length ((gchar **) weft_agent_record_get_skills (record)));
-      json_builder_set_member_name (builder, "health");
-      json_builder_add_string_value (
-        builder, weft_agent_health_to_string (compute_health (self, record, now)));
-      json_builder_set_member_name (builder, "mesh_peers");
-      json_builder_begin_array (builder);
-      for (guint j = 0; j < mesh->len; j++)
-        {
-          WeftAgentRecord *peer = g_ptr_array_index (mesh, j);
-
-          if (peer != record)
-            json_builder_add_string_value (builder, weft_agent_record_get_sidecar_peer_id (peer));
-        }
-      json_builder_end_array (builder);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-
-  json_builder_set_member_name (builder, "mesh_edges");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < mesh->len; i++)
-    for (guint j = i + 1; j < mesh->len; j++)
-      {
-        json_builder_begin_object (builder);
-        json_builder_set_member_name (builder, "from_peer");
-        json_builder_add_string_value (
-          builder, weft_agent_record_get_sidecar_peer_id (g_ptr_array_index (mesh, i)));
-        json_builder_set_member_name (builder, "to_peer");
-        json_builder_add_string_value (
-          builder, weft_agent_record_get_sidecar_peer_id (g_ptr_array_index (mesh, j)));
-        json_builder_end_object (builder);
-      }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  return json_builder_get_root (builder);
 }
 
 void

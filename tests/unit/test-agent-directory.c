@@ -547,6 +547,41 @@ test_route_ties_rotate (Fixture *f, gconstpointer data)
 }
 
 static void
+test_route_follows_skill_changes (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WeftAgentRecord) record = NULL;
+  g_autoptr (GError) error = NULL;
+
+  record = register_json (
+    f, "{\"agent_id\":\"a\",\"hostname\":\"h\",\"capabilities\":{\"skills\":[\"s\",\"t\"]}}", NULL);
+  g_clear_object (&record);
+  record = weft_agent_directory_route (f->directory, "t", FALSE, &error);
+  g_assert_no_error (error);
+  g_clear_object (&record);
+
+  /* a heartbeat that drops a skill takes the agent out of that skill's routes */
+  record = heartbeat_json (f, "{\"agent_id\":\"a\",\"skill_names\":[\"s\",\"u\"]}", NULL, &error);
+  g_clear_object (&record);
+  record = weft_agent_directory_route (f->directory, "t", FALSE, &error);
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  record = weft_agent_directory_route (f->directory, "u", FALSE, &error);
+  g_assert_no_error (error);
+  g_clear_object (&record);
+
+  /* the index is rebuilt when the directory is loaded */
+  close_directory (f);
+  open_directory (f);
+  record = weft_agent_directory_route (f->directory, "u", FALSE, &error);
+  g_assert_no_error (error);
+  g_clear_object (&record);
+
+  g_assert_true (weft_agent_directory_remove (f->directory, "a", NULL, &error));
+  record = weft_agent_directory_route (f->directory, "s", FALSE, &error);
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_NOT_FOUND);
+}
+
+static void
 test_owner_checks (Fixture *f, gconstpointer data)
 {
   WeftActor alice = { "alice", FALSE };
@@ -637,6 +672,7 @@ main (int argc, char **argv)
   ADD ("/weft/agent-directory/health", test_health_thresholds);
   ADD ("/weft/agent-directory/route-least-loaded", test_route_least_loaded);
   ADD ("/weft/agent-directory/route-ties", test_route_ties_rotate);
+  ADD ("/weft/agent-directory/route-skill-changes", test_route_follows_skill_changes);
   ADD ("/weft/agent-directory/owners", test_owner_checks);
   ADD ("/weft/agent-directory/topology", test_topology);
 #undef ADD

@@ -6,6 +6,7 @@
 #include "weft-error.h"
 #include "weft-task-queue.h"
 #include "weft-task.h"
+#include "weft-task-queue-private.h"
 
 /*
  * every change is made on a copy of the task, written to the store, and only
@@ -20,24 +21,6 @@
  * to max-attempts assignments, then fails with the reason; finished tasks are
  * purged after the retention time.
  */
-
-struct _WeftTaskQueue
-{
-  GObject parent_instance;
-
-  WeftStore *store;              /* (owned) */
-  WeftAgentDirectory *directory; /* (owned) */
-  GHashTable *tasks;             /* (owned) (element-type utf8 WeftStoreTask) */
-  GHashTable *inflight;          /* (owned) (element-type utf8 guint) per assignee */
-
-  guint max_attempts;
-  guint64 retention_ms;
-  guint tick_interval_ms;
-  guint tick_source_id;
-  gulong health_handler;
-  gulong available_handler;
-  gulong removed_handler;
-};
 
 enum
 {
@@ -63,14 +46,14 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (WeftTaskQueue, weft_task_queue, G_TYPE_OBJECT)
 
-static gdouble
-now_seconds (WeftTaskQueue *self)
+gdouble
+weft_task_queue_now_seconds (WeftTaskQueue *self)
 {
   return (gdouble) weft_agent_directory_now (self->directory) / G_USEC_PER_SEC;
 }
 
-static WeftTask *
-clone_task (WeftTask *task)
+WeftTask *
+weft_task_queue_clone_task (WeftTask *task)
 {
   g_autoptr (JsonNode) node = weft_task_to_json_node (task);
   g_autoptr (GError) error = NULL;
@@ -79,12 +62,6 @@ clone_task (WeftTask *task)
   /* the codec round-trips every task it wrote; anything else is a bug */
   g_assert_no_error (error);
   return copy;
-}
-
-static gboolean
-is_active_state (WeftTaskState state)
-{
-  return state == WEFT_TASK_STATE_ASSIGNED || state == WEFT_TASK_STATE_RUNNING;
 }
 
 static void
@@ -105,13 +82,24 @@ adjust_inflight (WeftTaskQueue *self, const gchar *agent_id, gint delta)
   weft_agent_directory_set_inflight (self->directory, agent_id, count);
 }
 
+/* heartbeats look for pending tasks; keeping them apart makes that cost
+ * independent of the finished tasks still retained */
+static void
+track_pending (WeftTaskQueue *self, WeftStoreTask *entry)
+{
+  if (weft_task_get_state (entry->task) == WEFT_TASK_STATE_PENDING)
+    g_hash_table_add (self->pending, entry);
+  else
+    g_hash_table_remove (self->pending, entry);
+}
+
 /* swaps @copy in for the stored task and keeps the assignee counts right */
 static void
 install (WeftTaskQueue *self, WeftStoreTask *entry, WeftTask *copy)
 {
   WeftTask *old = entry->task;
-  gboolean was_active = is_active_state (weft_task_get_state (old));
-  gboolean is_active = is_active_state (weft_task_get_state (copy));
+  gboolean was_active = weft_task_queue_is_active_state (weft_task_get_state (old));
+  gboolean is_active = weft_task_queue_is_active_state (weft_task_get_state (copy));
   const gchar *old_agent = weft_task_get_assigned_agent_id (old);
   const gchar *new_agent = weft_task_get_assigned_agent_id (copy);
 
@@ -121,10 +109,11 @@ install (WeftTaskQueue *self, WeftStoreTask *entry, WeftTask *copy)
     adjust_inflight (self, new_agent, +1);
   entry->task = g_object_ref (copy);
   g_object_unref (old);
+  track_pending (self, entry);
 }
 
-static void
-emit_updated (WeftTaskQueue *self, WeftStoreTask *entry)
+void
+weft_task_queue_emit_updated (WeftTaskQueue *self, WeftStoreTask *entry)
 {
   g_autoptr (WeftTask) task = g_object_ref (entry->task);
   g_autofree gchar *submitter = g_strdup (entry->submitter);
@@ -156,14 +145,18 @@ compare_entries (gconstpointer a, gconstpointer b)
 }
 
 /* (transfer container) entries, oldest first, optionally only in one state */
-static GPtrArray *
-sorted_entries (WeftTaskQueue *self, gboolean only_state, WeftTaskState state)
+GPtrArray *
+weft_task_queue_sorted_entries (WeftTaskQueue *self, gboolean only_state, WeftTaskState state)
 {
   GPtrArray *entries = g_ptr_array_new ();
   GHashTableIter iter;
   gpointer value;
 
-  g_hash_table_iter_init (&iter, self->tasks);
+  if (only_state && state == WEFT_TASK_STATE_PENDING)
+    g_hash_table_iter_init (&iter, self->pending);
+  else
+    g_hash_table_iter_init (&iter, self->tasks);
+  /* in a set the value is the key, so both tables read the same way */
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       WeftStoreTask *entry = value;
@@ -175,14 +168,6 @@ sorted_entries (WeftTaskQueue *self, gboolean only_state, WeftTaskState state)
   return entries;
 }
 
-/* writes the changed copies in one transaction, then installs them; @changes
- * holds pairs (entry, copy) */
-typedef struct
-{
-  WeftStoreTask *entry; /* (unowned) */
-  WeftTask *copy;       /* (owned) */
-} Change;
-
 static void
 change_clear (gpointer data)
 {
@@ -191,8 +176,8 @@ change_clear (gpointer data)
   g_clear_object (&change->copy);
 }
 
-static gboolean
-commit_changes (WeftTaskQueue *self, GArray *changes, GError **error)
+gboolean
+weft_task_queue_commit_changes (WeftTaskQueue *self, GArray *changes, GError **error)
 {
   g_autoptr (GPtrArray) rows =
     g_ptr_array_new_with_free_func ((GDestroyNotify) weft_store_task_free);
@@ -214,8 +199,8 @@ commit_changes (WeftTaskQueue *self, GArray *changes, GError **error)
   return TRUE;
 }
 
-static GArray *
-changes_new (void)
+GArray *
+weft_task_queue_changes_new (void)
 {
   GArray *changes = g_array_new (FALSE, TRUE, sizeof (Change));
 
@@ -223,8 +208,8 @@ changes_new (void)
   return changes;
 }
 
-static void
-changes_add (GArray *changes, WeftStoreTask *entry, WeftTask *copy)
+void
+weft_task_queue_changes_add (GArray *changes, WeftStoreTask *entry, WeftTask *copy)
 {
   Change change = { entry, copy };
 
@@ -272,89 +257,33 @@ try_dispatch (WeftTaskQueue *self, WeftStoreTask *entry, const gchar *only_agent
     return FALSE;
   if (only_agent != NULL && g_strcmp0 (agent_id, only_agent) != 0)
     return FALSE;
-  copy = clone_task (entry->task);
-  changes = changes_new ();
-  changes_add (changes, entry, copy);
-  if (!weft_task_assign (copy, agent_id, now_seconds (self), &error) ||
-      !commit_changes (self, changes, &error))
+  copy = weft_task_queue_clone_task (entry->task);
+  changes = weft_task_queue_changes_new ();
+  weft_task_queue_changes_add (changes, entry, copy);
+  if (!weft_task_assign (copy, agent_id, weft_task_queue_now_seconds (self), &error) ||
+      !weft_task_queue_commit_changes (self, changes, &error))
     {
       g_warning ("Cannot push task %s to %s: %s", weft_task_get_id (entry->task), agent_id,
                  error->message);
       return FALSE;
     }
   emit_assigned (self, entry);
-  emit_updated (self, entry);
+  weft_task_queue_emit_updated (self, entry);
   return TRUE;
 }
 
 /* pushes pending tasks, oldest first; @only_agent limits it to one agent */
-static guint
-dispatch_pending (WeftTaskQueue *self, const gchar *only_agent)
+guint
+weft_task_queue_dispatch_pending (WeftTaskQueue *self, const gchar *only_agent)
 {
-  g_autoptr (GPtrArray) pending = sorted_entries (self, TRUE, WEFT_TASK_STATE_PENDING);
+  g_autoptr (GPtrArray) pending =
+    weft_task_queue_sorted_entries (self, TRUE, WEFT_TASK_STATE_PENDING);
   guint assigned = 0;
 
   for (guint i = 0; i < pending->len; i++)
     if (try_dispatch (self, g_ptr_array_index (pending, i), only_agent))
       assigned++;
   return assigned;
-}
-
-/* puts back (or fails) the tasks of an assignee that went away */
-static guint
-recover_tasks_of (WeftTaskQueue *self, const gchar *agent_id, const gchar *why)
-{
-  g_autoptr (GPtrArray) entries = sorted_entries (self, FALSE, 0);
-  g_autoptr (GArray) changes = changes_new ();
-  g_autoptr (GError) error = NULL;
-  gdouble now = now_seconds (self);
-
-  for (guint i = 0; i < entries->len; i++)
-    {
-      WeftStoreTask *entry = g_ptr_array_index (entries, i);
-      WeftTask *copy;
-      guint attempts;
-
-      if (!is_active_state (weft_task_get_state (entry->task)) ||
-          g_strcmp0 (weft_task_get_assigned_agent_id (entry->task), agent_id) != 0)
-        continue;
-      copy = clone_task (entry->task);
-      /* every assignment is an attempt; weft_task_requeue counts the ones that ended */
-      attempts = weft_task_get_attempts (copy) + 1;
-      if (attempts >= self->max_attempts)
-        {
-          g_autofree gchar *reason =
-            g_strdup_printf (_ ("assignee %s %s (%u attempts)"), agent_id, why, attempts);
-
-          weft_task_fail (copy, reason, now, &error);
-        }
-      else
-        weft_task_requeue (copy, now, &error);
-      if (error != NULL)
-        {
-          g_warning ("Cannot recover task %s: %s", weft_task_get_id (copy), error->message);
-          g_clear_error (&error);
-          g_object_unref (copy);
-          continue;
-        }
-      changes_add (changes, entry, copy);
-    }
-  if (changes->len == 0)
-    return 0;
-  if (!commit_changes (self, changes, &error))
-    {
-      g_warning ("Cannot re-queue the tasks of %s: %s", agent_id, error->message);
-      return 0;
-    }
-  for (guint i = 0; i < changes->len; i++)
-    {
-      WeftStoreTask *entry = g_array_index (changes, Change, i).entry;
-
-      g_message ("Task %s of %s is now %s", weft_task_get_id (entry->task), agent_id,
-                 weft_task_state_to_string (weft_task_get_state (entry->task)));
-      emit_updated (self, entry);
-    }
-  return changes->len;
 }
 
 static void
@@ -368,15 +297,15 @@ on_health_changed (WeftAgentDirectory *directory,
 
   if (new_health != WEFT_AGENT_HEALTH_ACTIVE)
     {
-      recover_tasks_of (self, agent_id, _ ("stopped heartbeating"));
-      dispatch_pending (self, NULL);
+      weft_task_queue_recover_tasks_of (self, agent_id, _ ("stopped heartbeating"));
+      weft_task_queue_dispatch_pending (self, NULL);
     }
 }
 
 static void
 on_agent_available (WeftAgentDirectory *directory, const gchar *agent_id, gpointer user_data)
 {
-  dispatch_pending (WEFT_TASK_QUEUE (user_data), agent_id);
+  weft_task_queue_dispatch_pending (WEFT_TASK_QUEUE (user_data), agent_id);
 }
 
 static void
@@ -384,8 +313,8 @@ on_agent_removed (WeftAgentDirectory *directory, const gchar *agent_id, gpointer
 {
   WeftTaskQueue *self = user_data;
 
-  recover_tasks_of (self, agent_id, _ ("was removed"));
-  dispatch_pending (self, NULL);
+  weft_task_queue_recover_tasks_of (self, agent_id, _ ("was removed"));
+  weft_task_queue_dispatch_pending (self, NULL);
 }
 
 static void
@@ -427,6 +356,7 @@ weft_task_queue_finalize (GObject *object)
 {
   WeftTaskQueue *self = WEFT_TASK_QUEUE (object);
 
+  g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->tasks, g_hash_table_unref);
   g_clear_pointer (&self->inflight, g_hash_table_unref);
 
@@ -536,6 +466,7 @@ weft_task_queue_init (WeftTaskQueue *self)
   self->tasks =
     g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) weft_store_task_free);
   self->inflight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->pending = g_hash_table_new (NULL, NULL);
   self->max_attempts = WEFT_TASK_QUEUE_DEFAULT_MAX_ATTEMPTS;
   self->retention_ms = WEFT_TASK_QUEUE_DEFAULT_RETENTION_MS;
   self->tick_interval_ms = WEFT_TASK_QUEUE_DEFAULT_TICK_MS;
@@ -560,7 +491,8 @@ weft_task_queue_new (WeftStore *store, WeftAgentDirectory *directory, GError **e
       WeftStoreTask *entry = weft_store_task_new (row->task, row->submitter);
 
       g_hash_table_replace (self->tasks, g_strdup (weft_task_get_id (entry->task)), entry);
-      if (is_active_state (weft_task_get_state (entry->task)))
+      track_pending (self, entry);
+      if (weft_task_queue_is_active_state (weft_task_get_state (entry->task)))
         adjust_inflight (self, weft_task_get_assigned_agent_id (entry->task), +1);
     }
   g_debug ("task queue loaded %u tasks", g_hash_table_size (self->tasks));
@@ -630,6 +562,7 @@ weft_task_queue_submit (WeftTaskQueue *self, WeftTask *task, const WeftActor *ac
            weft_task_get_target_agent_id (task));
   stored = entry;
   g_hash_table_replace (self->tasks, g_strdup (id), g_steal_pointer (&entry));
+  track_pending (self, stored);
   try_dispatch (self, stored, NULL);
   return g_object_ref (stored->task);
 }
@@ -641,7 +574,7 @@ weft_task_queue_get (WeftTaskQueue *self, const gchar *task_id, GError **error)
 
   g_return_val_if_fail (WEFT_IS_TASK_QUEUE (self), NULL);
   entry = lookup (self, task_id, error);
-  return entry != NULL ? clone_task (entry->task) : NULL;
+  return entry != NULL ? weft_task_queue_clone_task (entry->task) : NULL;
 }
 
 GPtrArray *
@@ -652,10 +585,11 @@ weft_task_queue_list (WeftTaskQueue *self)
 
   g_return_val_if_fail (WEFT_IS_TASK_QUEUE (self), NULL);
 
-  entries = sorted_entries (self, FALSE, 0);
+  entries = weft_task_queue_sorted_entries (self, FALSE, 0);
   tasks = g_ptr_array_new_full (entries->len, g_object_unref);
   for (guint i = 0; i < entries->len; i++)
-    g_ptr_array_add (tasks, clone_task (((WeftStoreTask *) g_ptr_array_index (entries, i))->task));
+    g_ptr_array_add (
+      tasks, weft_task_queue_clone_task (((WeftStoreTask *) g_ptr_array_index (entries, i))->task));
   return tasks;
 }
 
@@ -682,7 +616,7 @@ weft_task_queue_claim_for_agent (WeftTaskQueue *self, const gchar *agent_id, GEr
 {
   g_autoptr (WeftAgentRecord) record = NULL;
   g_autoptr (GPtrArray) pending = NULL;
-  g_autoptr (GArray) changes = changes_new ();
+  g_autoptr (GArray) changes = weft_task_queue_changes_new ();
   GPtrArray *claimed;
   gdouble now;
   guint capacity;
@@ -703,8 +637,8 @@ weft_task_queue_claim_for_agent (WeftTaskQueue *self, const gchar *agent_id, GEr
   if (capacity > 0)
     free_slots = capacity > used ? capacity - used : 0;
 
-  now = now_seconds (self);
-  pending = sorted_entries (self, TRUE, WEFT_TASK_STATE_PENDING);
+  now = weft_task_queue_now_seconds (self);
+  pending = weft_task_queue_sorted_entries (self, TRUE, WEFT_TASK_STATE_PENDING);
   for (guint i = 0; i < pending->len && changes->len < free_slots; i++)
     {
       WeftStoreTask *entry = g_ptr_array_index (pending, i);
@@ -716,16 +650,16 @@ weft_task_queue_claim_for_agent (WeftTaskQueue *self, const gchar *agent_id, GEr
       if (target[0] != '\0' ? g_strcmp0 (target, agent_id) != 0
                             : (skill[0] == '\0' || !weft_agent_record_has_skill (record, skill)))
         continue;
-      copy = clone_task (entry->task);
+      copy = weft_task_queue_clone_task (entry->task);
       if (!weft_task_assign (copy, agent_id, now, error))
         {
           g_object_unref (copy);
           g_ptr_array_unref (claimed);
           return NULL;
         }
-      changes_add (changes, entry, copy);
+      weft_task_queue_changes_add (changes, entry, copy);
     }
-  if (changes->len > 0 && !commit_changes (self, changes, error))
+  if (changes->len > 0 && !weft_task_queue_commit_changes (self, changes, error))
     {
       g_ptr_array_unref (claimed);
       return NULL;
@@ -734,9 +668,9 @@ weft_task_queue_claim_for_agent (WeftTaskQueue *self, const gchar *agent_id, GEr
     {
       WeftStoreTask *entry = g_array_index (changes, Change, i).entry;
 
-      g_ptr_array_add (claimed, clone_task (entry->task));
+      g_ptr_array_add (claimed, weft_task_queue_clone_task (entry->task));
       emit_assigned (self, entry);
-      emit_updated (self, entry);
+      weft_task_queue_emit_updated (self, entry);
     }
   return claimed;
 }
@@ -766,19 +700,20 @@ apply_update (WeftTaskQueue *self,
               const gchar *error_text,
               GError **error)
 {
-  g_autoptr (GArray) changes = changes_new ();
-  WeftTask *copy = clone_task (entry->task);
+  g_autoptr (GArray) changes = weft_task_queue_changes_new ();
+  WeftTask *copy = weft_task_queue_clone_task (entry->task);
   gboolean requeued;
 
-  changes_add (changes, entry, copy);
-  if (!weft_task_transition (copy, state, NULL, result, error_text, now_seconds (self), error) ||
-      !commit_changes (self, changes, error))
+  weft_task_queue_changes_add (changes, entry, copy);
+  if (!weft_task_transition (copy, state, NULL, result, error_text,
+                             weft_task_queue_now_seconds (self), error) ||
+      !weft_task_queue_commit_changes (self, changes, error))
     return NULL;
   requeued = state == WEFT_TASK_STATE_PENDING;
-  emit_updated (self, entry);
+  weft_task_queue_emit_updated (self, entry);
   if (requeued)
-    dispatch_pending (self, NULL);
-  return clone_task (entry->task);
+    weft_task_queue_dispatch_pending (self, NULL);
+  return weft_task_queue_clone_task (entry->task);
 }
 
 WeftTask *
@@ -857,138 +792,4 @@ weft_task_queue_get_submitter (WeftTaskQueue *self, const gchar *task_id)
   g_return_val_if_fail (WEFT_IS_TASK_QUEUE (self), NULL);
   entry = task_id != NULL ? g_hash_table_lookup (self->tasks, task_id) : NULL;
   return entry != NULL ? entry->submitter : NULL;
-}
-
-static guint
-expire_tasks (WeftTaskQueue *self, gdouble now)
-{
-  g_autoptr (GPtrArray) entries = sorted_entries (self, FALSE, 0);
-  g_autoptr (GArray) changes = changes_new ();
-  g_autoptr (GError) error = NULL;
-
-  for (guint i = 0; i < entries->len; i++)
-    {
-      WeftStoreTask *entry = g_ptr_array_index (entries, i);
-      WeftTask *copy;
-
-      if (!weft_task_is_expired (entry->task, now))
-        continue;
-      copy = clone_task (entry->task);
-      if (!weft_task_expire (copy, now, &error))
-        {
-          g_warning ("Cannot expire task %s: %s", weft_task_get_id (copy), error->message);
-          g_clear_error (&error);
-          g_object_unref (copy);
-          continue;
-        }
-      changes_add (changes, entry, copy);
-    }
-  if (changes->len == 0)
-    return 0;
-  if (!commit_changes (self, changes, &error))
-    {
-      g_warning ("Cannot expire tasks: %s", error->message);
-      return 0;
-    }
-  for (guint i = 0; i < changes->len; i++)
-    emit_updated (self, g_array_index (changes, Change, i).entry);
-  return changes->len;
-}
-
-static guint
-purge_tasks (WeftTaskQueue *self, gdouble now)
-{
-  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GError) error = NULL;
-  GHashTableIter iter;
-  gpointer value;
-  gdouble horizon = now - (gdouble) self->retention_ms / 1000.0;
-
-  g_hash_table_iter_init (&iter, self->tasks);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      WeftTask *task = ((WeftStoreTask *) value)->task;
-
-      if (weft_task_state_is_terminal (weft_task_get_state (task)) &&
-          weft_task_get_updated_at (task) < horizon)
-        g_ptr_array_add (ids, g_strdup (weft_task_get_id (task)));
-    }
-  if (ids->len == 0)
-    return 0;
-  g_ptr_array_add (ids, NULL);
-  if (!weft_store_delete_tasks (self->store, (const gchar *const *) ids->pdata, &error))
-    {
-      g_warning ("Cannot purge finished tasks: %s", error->message);
-      return 0;
-    }
-  for (guint i = 0; i + 1 < ids->len; i++)
-    g_hash_table_remove (self->tasks, g_ptr_array_index (ids, i));
-  g_debug ("purged %u finished tasks", ids->len - 1);
-  return ids->len - 1;
-}
-
-guint
-weft_task_queue_tick (WeftTaskQueue *self)
-{
-  g_autoptr (GPtrArray) entries = NULL;
-  g_autoptr (GHashTable) gone = NULL;
-  GHashTableIter iter;
-  gpointer key;
-  guint changed = 0;
-  gdouble now;
-
-  g_return_val_if_fail (WEFT_IS_TASK_QUEUE (self), 0);
-
-  now = now_seconds (self);
-  changed += expire_tasks (self, now);
-
-  /* assignees that are not active any more */
-  gone = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  entries = sorted_entries (self, FALSE, 0);
-  for (guint i = 0; i < entries->len; i++)
-    {
-      WeftTask *task = ((WeftStoreTask *) g_ptr_array_index (entries, i))->task;
-      const gchar *assignee = weft_task_get_assigned_agent_id (task);
-
-      if (is_active_state (weft_task_get_state (task)) &&
-          weft_agent_directory_get_health (self->directory, assignee) != WEFT_AGENT_HEALTH_ACTIVE)
-        g_hash_table_add (gone, g_strdup (assignee));
-    }
-  g_clear_pointer (&entries, g_ptr_array_unref);
-  g_hash_table_iter_init (&iter, gone);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    changed += recover_tasks_of (self, key, _ ("stopped heartbeating"));
-
-  changed += dispatch_pending (self, NULL);
-  changed += purge_tasks (self, now);
-  return changed;
-}
-
-static gboolean
-tick_cb (gpointer user_data)
-{
-  weft_task_queue_tick (WEFT_TASK_QUEUE (user_data));
-  return G_SOURCE_CONTINUE;
-}
-
-void
-weft_task_queue_start (WeftTaskQueue *self)
-{
-  GSource *source;
-
-  g_return_if_fail (WEFT_IS_TASK_QUEUE (self));
-  if (self->tick_source_id != 0)
-    return;
-  source = g_timeout_source_new (self->tick_interval_ms);
-  g_source_set_callback (source, tick_cb, self, NULL);
-  g_source_set_static_name (source, "[weft] task queue");
-  self->tick_source_id = g_source_attach (source, g_main_context_get_thread_default ());
-  g_source_unref (source);
-}
-
-void
-weft_task_queue_stop (WeftTaskQueue *self)
-{
-  g_return_if_fail (WEFT_IS_TASK_QUEUE (self));
-  g_clear_handle_id (&self->tick_source_id, g_source_remove);
 }

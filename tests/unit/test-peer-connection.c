@@ -613,6 +613,37 @@ test_ice_restart (void)
   pair_clear (&pair);
 }
 
+static void
+drop_pc_cb (WeftDataChannel *channel, GBytes *data, gboolean is_text, Peer *peer)
+{
+  /* the whole stack goes away from inside its own receive path */
+  weft_peer_connection_close (peer->pc);
+  g_clear_object (&peer->pc);
+}
+
+static void
+test_close_in_callback (void)
+{
+  Pair pair;
+  g_autoptr (WeftDataChannel) channel = NULL;
+  g_autoptr (GError) error = NULL;
+  WeftDataChannel *remote;
+
+  pair_init (&pair);
+  channel = open_channel (&pair, "drop", NULL);
+  pair_negotiate (&pair);
+  wait_open (&pair, 1, 1);
+  remote = g_ptr_array_index (pair.b.channels, 0);
+  g_signal_connect (remote, "message", G_CALLBACK (drop_pc_cb), &pair.b);
+  g_assert_true (weft_data_channel_send_text (channel, "bye", &error));
+  g_assert_no_error (error);
+  wait_messages (&pair.b, 1);
+  g_assert_null (pair.b.pc);
+  /* the abort reaches the other side */
+  wait_closed (&pair.a, 1);
+  pair_clear (&pair);
+}
+
 static guint
 count_fds (void)
 {
@@ -705,6 +736,7 @@ main (int argc, char **argv)
   g_test_add_func ("/weft/peer-connection/close", test_close_from_either_side);
   g_test_add_func ("/weft/peer-connection/fingerprint-mismatch", test_fingerprint_mismatch);
   g_test_add_func ("/weft/peer-connection/ice-restart", test_ice_restart);
+  g_test_add_func ("/weft/peer-connection/close-in-callback", test_close_in_callback);
   g_test_add_func ("/weft/peer-connection/many", test_many_connections);
   rc = g_test_run ();
   weft_sctp_association_shutdown_stack ();

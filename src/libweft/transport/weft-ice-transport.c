@@ -49,6 +49,7 @@ struct _WeftIceTransport
   gboolean gathering_started;
   gboolean gathering_done;
   gboolean closed;
+  guint in_recv;             /* nesting of recv_cb */
   GPtrArray *servers;        /* (element-type IceServer) (owned) */
   guint pending_resolutions; /* servers still being resolved */
   GCancellable *cancellable; /* (owned) */
@@ -88,8 +89,16 @@ recv_cb (NiceAgent *agent,
 {
   WeftIceTransport *self = user_data;
 
-  if (len > 0 && WEFT_TRANSPORT_IS_DTLS ((guint8) buf[0]) && self->receive_func != NULL)
-    self->receive_func ((const guint8 *) buf, len, self->receive_data);
+  if (len == 0 || !WEFT_TRANSPORT_IS_DTLS ((guint8) buf[0]) || self->receive_func == NULL)
+    return;
+  /* the layers above deliver to user code from here, which may close or
+   * drop us: stay alive, and let close() leave the agent alone until
+   * libnice is out of this callback */
+  g_object_ref (self);
+  self->in_recv++;
+  self->receive_func ((const guint8 *) buf, len, self->receive_data);
+  self->in_recv--;
+  g_object_unref (self);
 }
 
 static void
@@ -680,6 +689,27 @@ agent_closed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_object_unref (source);
 }
 
+typedef struct
+{
+  NiceAgent *agent; /* (owned) */
+  guint stream_id;
+  GMainContext *context; /* (owned) */
+} AgentTeardown;
+
+static gboolean
+teardown_agent (gpointer data)
+{
+  AgentTeardown *t = data;
+
+  nice_agent_attach_recv (t->agent, t->stream_id, 1, t->context, NULL, NULL);
+  nice_agent_remove_stream (t->agent, t->stream_id);
+  /* agent_closed_cb drops the agent once TURN allocations are released */
+  nice_agent_close_async (t->agent, agent_closed_cb, NULL);
+  g_main_context_unref (t->context);
+  g_free (t);
+  return G_SOURCE_REMOVE;
+}
+
 /* stops everything: no callback runs after this; the agent itself goes
  * once its asynchronous close (TURN deallocation) is done */
 void
@@ -696,10 +726,24 @@ weft_ice_transport_close (WeftIceTransport *self)
   agent = g_steal_pointer (&self->agent);
   if (agent != NULL)
     {
-      nice_agent_attach_recv (agent, self->stream_id, 1, self->context, NULL, NULL);
+      AgentTeardown *t = g_new0 (AgentTeardown, 1);
+
       g_signal_handlers_disconnect_by_data (agent, self);
-      nice_agent_remove_stream (agent, self->stream_id);
-      nice_agent_close_async (agent, agent_closed_cb, NULL);
+      t->agent = agent;
+      t->stream_id = self->stream_id;
+      t->context = g_main_context_ref (self->context);
+      if (self->in_recv > 0)
+        {
+          /* inside libnice's receive callback: tear down from the loop */
+          GSource *idle = g_idle_source_new ();
+
+          g_source_set_priority (idle, G_PRIORITY_HIGH);
+          g_source_set_callback (idle, teardown_agent, t, NULL);
+          g_source_attach (idle, self->context);
+          g_source_unref (idle);
+        }
+      else
+        teardown_agent (t);
     }
   set_state (self, WEFT_ICE_STATE_CLOSED);
 }

@@ -68,6 +68,8 @@ struct _WeftSctpAssociation
 
   GSource *work;       /* (owned) */
   gint work_scheduled; /* atomic */
+  gboolean in_input;   /* inside usrsctp_conninput() from handle_packet() */
+  gboolean input_work; /* an upcall came during that input */
 
   GByteArray *partial; /* (owned) a message not yet complete (no MSG_EOR) */
   guint16 partial_sid;
@@ -277,8 +279,14 @@ schedule_work (WeftSctpAssociation *self)
 static void
 upcall_cb (struct socket *sock, void *arg, int flags)
 {
-  /* inside usrsctp: only schedule */
-  schedule_work (arg);
+  WeftSctpAssociation *self = arg;
+
+  /* inside usrsctp: only note it. during our own input the work runs as
+   * soon as usrsctp returns, which saves a main loop wake-up per packet */
+  if (self->in_input)
+    self->input_work = TRUE;
+  else
+    schedule_work (self);
 }
 
 static void
@@ -780,7 +788,18 @@ weft_sctp_association_handle_packet (WeftSctpAssociation *self, const guint8 *da
   g_return_if_fail (WEFT_IS_SCTP_ASSOCIATION (self));
   if (self->sock == NULL || self->state == WEFT_SCTP_STATE_CLOSED)
     return;
+  g_object_ref (self);
+  self->in_input = TRUE;
   usrsctp_conninput (GUINT_TO_POINTER (self->id), data, len, 0);
+  self->in_input = FALSE;
+  if (self->input_work)
+    {
+      /* out of usrsctp now: read and deliver */
+      self->input_work = FALSE;
+      drain (self);
+      flush (self);
+    }
+  g_object_unref (self);
 }
 
 /*

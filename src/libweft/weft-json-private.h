@@ -13,6 +13,8 @@ gboolean
 weft_json_check_depth (const gchar *data, gsize length, guint max_depth, GError **error);
 
 gboolean
+weft_json_double_is_writable (gdouble value);
+gboolean
 weft_json_node_is_writable (JsonNode *node);
 
 G_END_DECLS

@@ -60,8 +60,8 @@ weft_json_check_depth (const gchar *data, gsize length, guint max_depth, GError 
 /* whether json-glib can write a double as valid JSON: it reads 1e999 as
  * infinity and writes that as "inf.0", and it writes a "%.17g" form without
  * a point, like 1e+20, with ".0" appended */
-static gboolean
-double_is_writable (gdouble value)
+gboolean
+weft_json_double_is_writable (gdouble value)
 {
   gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -101,7 +101,7 @@ weft_json_node_is_writable (JsonNode *node)
         }
       case JSON_NODE_VALUE:
         return json_node_get_value_type (node) != G_TYPE_DOUBLE ||
-               double_is_writable (json_node_get_double (node));
+               weft_json_double_is_writable (json_node_get_double (node));
       case JSON_NODE_NULL:
       default:
         return TRUE;

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
-#include <math.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -260,10 +259,11 @@ read_time (JsonObject *object, const gchar *name, gdouble fallback, gdouble *out
                    describe_node (node));
       return FALSE;
     }
-  if (*out < 0 || !isfinite (*out))
+  if (*out < 0 || !weft_json_double_is_writable (*out))
     {
-      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
-                   _ ("field “%s” must be a finite, non-negative number"), name);
+      g_set_error (
+        error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+        _ ("field “%s” must be a non-negative number of Unix seconds that JSON can carry"), name);
       return FALSE;
     }
   return TRUE;

@@ -58,8 +58,9 @@
  * WeftSkillClass:
  * @parent_class: the parent class
  * @invoke_async: starts running the skill with arguments that were already
- *   validated; the default runs the #WeftSkillFunc of weft_skill_new(), or
- *   else the @invoke virtual function
+ *   validated (a JSON object, valid only during the call: take a reference
+ *   to keep it); the default runs the #WeftSkillFunc of weft_skill_new(),
+ *   or else the @invoke virtual function
  * @invoke_finish: finishes @invoke_async and returns the result
  * @invoke: runs the skill synchronously in the calling thread; the
  *   arguments are a JSON object in text form

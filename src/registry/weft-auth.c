@@ -307,9 +307,12 @@ weft_auth_add_dev_key (WeftAuth *self)
   add_plain_key (self, DEV_API_KEY, DEV_API_PEER_ID, WEFT_ROLE_AGENT);
 }
 
+/* @origin names the source in messages; reading errors are reported by the caller */
 gboolean
-weft_auth_load_api_keys_file (WeftAuth *self,
-                              const gchar *path,
+weft_auth_load_api_keys_data (WeftAuth *self,
+                              const gchar *data,
+                              gssize length,
+                              const gchar *origin,
                               gboolean dev_fallback,
                               GError **error)
 {
@@ -319,8 +322,9 @@ weft_auth_load_api_keys_file (WeftAuth *self,
   JsonObject *keys;
   g_autoptr (GList) members = NULL;
   guint loaded = 0;
+  const gchar *path = origin;
 
-  if (!json_parser_load_from_file (parser, path, &local_error))
+  if (!json_parser_load_from_data (parser, data, length, &local_error))
     {
       if (dev_fallback)
         {
@@ -385,6 +389,31 @@ weft_auth_load_api_keys_file (WeftAuth *self,
     }
   g_message ("Loaded %u API key(s) from %s", loaded, path);
   return TRUE;
+}
+
+gboolean
+weft_auth_load_api_keys_file (WeftAuth *self,
+                              const gchar *path,
+                              gboolean dev_fallback,
+                              GError **error)
+{
+  g_autofree gchar *data = NULL;
+  gsize length = 0;
+  g_autoptr (GError) local_error = NULL;
+
+  if (!g_file_get_contents (path, &data, &length, &local_error))
+    {
+      if (dev_fallback)
+        {
+          g_message ("Cannot use API key file %s (%s)", path, local_error->message);
+          weft_auth_add_dev_key (self);
+          return TRUE;
+        }
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
+                   _ ("Cannot read API key file %s: %s"), path, local_error->message);
+      return FALSE;
+    }
+  return weft_auth_load_api_keys_data (self, data, (gssize) length, path, dev_fallback, error);
 }
 
 gboolean

@@ -95,6 +95,13 @@ weft_auth_load_api_keys_file (WeftAuth *self,
                               const gchar *path,
                               gboolean dev_fallback,
                               GError **error);
+gboolean
+weft_auth_load_api_keys_data (WeftAuth *self,
+                              const gchar *data,
+                              gssize length,
+                              const gchar *origin,
+                              gboolean dev_fallback,
+                              GError **error);
 void
 weft_auth_add_dev_key (WeftAuth *self);
 gboolean

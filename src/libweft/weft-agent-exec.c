@@ -22,6 +22,7 @@ typedef struct
   gchar *handler;  /* (owned) */
   gchar *agent;    /* (owned) */
   gchar *registry; /* (owned) */
+  guint timeout;   /* seconds, 0 for none */
 } ExecSkill;
 
 static void
@@ -42,6 +43,9 @@ typedef struct
   gchar *skill;              /* (owned) */
   GCancellable *cancellable; /* (owned) (nullable) */
   gulong cancel_id;
+  guint timeout_id;
+  guint timeout;
+  gboolean timed_out;
   guint pending; /* stdout, stderr and the exit still to come */
   gboolean too_large;
   gboolean cancelled;
@@ -52,6 +56,7 @@ exec_run_free (ExecRun *r)
 {
   if (r->cancel_id != 0)
     g_cancellable_disconnect (r->cancellable, r->cancel_id);
+  g_clear_handle_id (&r->timeout_id, g_source_remove);
   g_clear_object (&r->cancellable);
   g_clear_object (&r->proc);
   g_byte_array_unref (r->out);
@@ -67,6 +72,15 @@ exec_finish (GTask *task)
   g_autofree gchar *stderr_text = NULL;
   gsize len;
 
+  g_clear_handle_id (&r->timeout_id, g_source_remove);
+  if (r->timed_out)
+    {
+      g_task_return_new_error (task, WEFT_ERROR, WEFT_ERROR_TIMED_OUT,
+                               _ ("skill %s did not finish within %u s (weft.task_timeout); it was "
+                                  "stopped"),
+                               r->skill, r->timeout);
+      return;
+    }
   if (r->cancelled)
     {
       g_task_return_new_error (task, WEFT_ERROR, WEFT_ERROR_CANCELLED, _ ("skill %s was stopped"),
@@ -200,6 +214,17 @@ cancelled_cb (GCancellable *cancellable, gpointer user_data)
   g_subprocess_force_exit (r->proc);
 }
 
+static gboolean
+exec_timeout_cb (gpointer user_data)
+{
+  ExecRun *r = user_data;
+
+  r->timeout_id = 0;
+  r->timed_out = TRUE;
+  g_subprocess_force_exit (r->proc);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 exec_invoke (WeftSkill *skill,
              JsonNode *args,
@@ -245,6 +270,9 @@ exec_invoke (WeftSkill *skill,
       r->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb), r, NULL);
     }
   r->pending = 3;
+  r->timeout = e->timeout;
+  if (e->timeout > 0)
+    r->timeout_id = g_timeout_add_seconds (e->timeout, exec_timeout_cb, r);
   {
     GOutputStream *stdin_pipe = g_subprocess_get_stdin_pipe (r->proc);
     gsize len = strlen (input);
@@ -299,6 +327,7 @@ weft_agent_load_exec_skill (WeftAgent *self, const gchar *dir, GError **error)
   e->dir = g_strdup (abs_dir);
   e->agent = g_strdup (self->name);
   e->registry = g_strdup (weft_registry_client_get_base_url (self->client));
+  e->timeout = self->task_timeout;
   {
     /* a placeholder name until skill.json gives the real one */
     g_autofree gchar *base = g_path_get_basename (abs_dir);

@@ -17,6 +17,7 @@ struct _WeftAgent
   GHashTable *skills;         /* (owned) (element-type utf8 WeftSkill) */
   GHashTable *extra_skills;   /* (owned) (element-type utf8 WeftSkill) added by scripts */
   GHashTable *peers;          /* (owned) (element-type utf8 WeftPeer) by agent id */
+  GHashTable *online;         /* (owned) (element-type utf8) peer ids on signaling now */
   GHashTable *running;        /* (owned) (element-type utf8 WeftAgentRun) by task id */
   GQueue recent;              /* (element-type JsonNode) finished tasks, newest first */
   GQueue reports;             /* (element-type WeftAgentReport) updates to retry */

@@ -128,6 +128,7 @@ weft_agent_finalize (GObject *object)
   g_clear_pointer (&self->skills, g_hash_table_unref);
   g_clear_pointer (&self->extra_skills, g_hash_table_unref);
   g_clear_pointer (&self->peers, g_hash_table_unref);
+  g_clear_pointer (&self->online, g_hash_table_unref);
   g_queue_clear_full (&self->recent, (GDestroyNotify) json_node_unref);
   g_queue_clear_full (&self->reports, (GDestroyNotify) report_free);
   G_OBJECT_CLASS (weft_agent_parent_class)->finalize (object);
@@ -347,6 +348,7 @@ weft_agent_init (WeftAgent *self)
   self->skills = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->extra_skills = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->online = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->running = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) run_free);
   self->waiters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->push = TRUE;
@@ -954,7 +956,7 @@ report_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     g_queue_push_tail (&self->reports, call->r);
   else
     {
-      g_warning ("cannot report task %s as %s: %s", call->r->id, call->r->state, error->message);
+      g_message ("cannot report task %s as %s: %s", call->r->id, call->r->state, error->message);
       report_free (call->r);
     }
   g_object_unref (call->agent);
@@ -1251,7 +1253,15 @@ peers_cb (GObject *source, GAsyncResult *res, gpointer user_data)
           is_new = TRUE;
         }
       g_hash_table_add (seen, (gpointer) weft_peer_get_agent_id (peer));
-      if (weft_peer_update_from_json (peer, rec) || is_new)
+      if (weft_peer_update_from_json (peer, rec))
+        is_new = TRUE;
+      if (weft_peer_get_state (peer) == WEFT_PEER_STATE_DISCONNECTED &&
+          g_hash_table_contains (self->online, weft_peer_get_peer_id (peer)))
+        {
+          weft_peer_set_state (peer, WEFT_PEER_STATE_SIGNALING);
+          is_new = TRUE;
+        }
+      if (is_new)
         g_signal_emit (self, signals[SIGNAL_PEER_CHANGED], 0, peer);
     }
   g_hash_table_iter_init (&iter, self->peers);
@@ -1289,6 +1299,7 @@ presence (WeftAgent *self, const gchar *peer_id, WeftPeerState connection)
 {
   WeftPeer *peer = peer_for_peer_id (self, peer_id);
 
+  g_hash_table_add (self->online, g_strdup (peer_id));
   if (peer == NULL)
     {
       /* someone new: the list tells us which agent it is */
@@ -1307,6 +1318,8 @@ on_peer_list (WeftSignaling *sig, GStrv peers, gpointer user_data)
 {
   WeftAgent *self = user_data;
 
+  /* a fresh list replaces what we knew (after a reconnect, for instance) */
+  g_hash_table_remove_all (self->online);
   for (guint i = 0; peers != NULL && peers[i] != NULL; i++)
     presence (self, peers[i], WEFT_PEER_STATE_SIGNALING);
 }
@@ -1323,6 +1336,7 @@ on_peer_left (WeftSignaling *sig, const gchar *peer_id, gpointer user_data)
   WeftAgent *self = user_data;
   WeftPeer *peer = peer_for_peer_id (self, peer_id);
 
+  g_hash_table_remove (self->online, peer_id);
   if (peer == NULL)
     return;
   weft_peer_set_state (peer, WEFT_PEER_STATE_DISCONNECTED);
@@ -1396,7 +1410,7 @@ heartbeat_cb_done (GObject *source, GAsyncResult *res, gpointer user_data)
       if (g_error_matches (error, WEFT_ERROR, WEFT_ERROR_CANCELLED))
         return;
       if (self->registry_reachable)
-        g_warning ("heartbeat failed: %s", error->message);
+        g_message ("heartbeat failed: %s", error->message);
       else
         g_debug ("heartbeat failed: %s", error->message);
       self->registry_reachable = FALSE;
@@ -1486,7 +1500,7 @@ register_cb (GObject *source, GAsyncResult *res, gpointer user_data)
           return;
         }
       /* the registry may come later: heartbeats register us then */
-      g_warning ("%s; will keep trying", error->message);
+      g_message ("%s; will keep trying", error->message);
     }
   else
     {
@@ -1527,7 +1541,7 @@ token_cb (GObject *source, GAsyncResult *res, gpointer user_data)
           g_object_unref (task);
           return;
         }
-      g_warning ("%s; will keep trying", error->message);
+      g_message ("%s; will keep trying", error->message);
     }
   else
     g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PEER_ID]);

@@ -707,7 +707,7 @@ ws_connect_cb (GObject *source, GAsyncResult *res, gpointer user_data)
             schedule_retry (self, wrapped);
           else
             {
-              g_warning ("%s", wrapped->message);
+              g_message ("%s", wrapped->message);
               g_clear_handle_id (&self->refresh_id, g_source_remove);
               self->refresh_id = g_timeout_add_seconds (5, refresh_cb, self);
             }
@@ -777,7 +777,7 @@ token_cb (GObject *source, GAsyncResult *res, gpointer user_data)
           else
             {
               /* keep the open socket; try the refresh again soon */
-              g_warning ("signaling: cannot refresh the token: %s", error->message);
+              g_message ("signaling: cannot refresh the token: %s", error->message);
               g_clear_handle_id (&self->refresh_id, g_source_remove);
               self->refresh_id = g_timeout_add_seconds (5, refresh_cb, self);
             }

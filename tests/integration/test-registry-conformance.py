@@ -370,5 +370,61 @@ class TestAnonymousLoopback(RegistryTestCase):
         self.assertEqual(self.reg.get("/api/hub/tasks/all").status, 200)
 
 
+class TestChatixiaClients(RegistryTestCase):
+    """the exact requests chatixia's Python agent and React hub make (chatixia-wire §8, §9)"""
+
+    def test_python_agent_and_hub(self):
+        builtin = ["delegate", "list_agents", "mesh_send", "mesh_broadcast"]
+        r = self.reg.post("/api/registry/agents",
+                          {"agent_id": "py-agent", "hostname": "box",
+                           "sidecar_peer_id": "py-agent-sidecar",
+                           "capabilities": {"skills": builtin, "mcp_servers": [], "goals_count": 0,
+                                            "mode": "interactive"}},
+                          headers={"x-api-key": ALPHA})
+        self.assertEqual(r.status, 200, r)
+        hb = {"agent_id": "py-agent", "hostname": "box", "sidecar_peer_id": "py-agent-sidecar",
+              "skill_names": builtin}
+        r = self.reg.post("/api/hub/heartbeat", hb, headers={"x-api-key": ALPHA})
+        self.assertEqual(r.json, {"status": "ok", "pending_tasks": []})
+        # the hub's intervene panel
+        r = self.reg.post("/api/hub/tasks", {"skill": "user_intervention",
+                                             "target_agent_id": "py-agent",
+                                             "source_agent_id": "hub-user",
+                                             "payload": {"message": "hello"}}, key=ADMIN)
+        tid = r.json["task_id"]
+        r = self.reg.post("/api/hub/heartbeat", hb, headers={"x-api-key": ALPHA})
+        task = [t for t in r.json["pending_tasks"] if t["id"] == tid][0]
+        for field in ("id", "skill", "payload", "source_agent_id"):
+            self.assertIn(field, task)
+        r = self.reg.post("/api/hub/tasks/" + tid,
+                          {"state": "completed", "result": "Received: hello", "error": ""},
+                          headers={"x-api-key": ALPHA})
+        self.assertEqual(r.status, 200, r)
+        # the hub's four polls
+        for path in ("/api/registry/agents", "/api/hub/tasks/all", "/api/pairing/pending"):
+            self.assertIsInstance(self.reg.get(path, key=ADMIN).json, list)
+        topo = self.reg.get("/api/hub/network/topology", key=ADMIN).json
+        self.assertIn("nodes", topo)
+        self.assertIn("mesh_edges", topo)
+        # shutdown
+        r = self.reg.delete("/api/registry/agents/py-agent", headers={"x-api-key": ALPHA})
+        self.assertEqual(r.json, {"status": "ok"})
+
+    def test_least_loaded_route(self):
+        self.reg.post("/api/registry/agents", agent_body("lb-a", ["lb"]), key=ALPHA)
+        self.reg.post("/api/registry/agents", agent_body("lb-b", ["lb"]), key=BETA)
+        self.reg.post("/api/hub/heartbeat", {"agent_id": "lb-a", "capacity": 1,
+                                             "running_tasks": 1}, key=ALPHA)
+        self.reg.post("/api/hub/heartbeat", {"agent_id": "lb-b", "capacity": 4,
+                                             "running_tasks": 1}, key=BETA)
+        self.assertEqual(self.reg.get("/api/registry/route?skill=lb", key=ALPHA).json["agent_id"],
+                         "lb-b")
+        self.reg.post("/api/hub/heartbeat", {"agent_id": "lb-a", "running_tasks": 0}, key=ALPHA)
+        self.reg.post("/api/hub/heartbeat", {"agent_id": "lb-b", "running_tasks": 4}, key=BETA)
+        r = self.reg.get("/api/registry/route?skill=lb", key=ALPHA)
+        self.assertEqual(r.json["agent_id"], "lb-a")
+        self.assertEqual(r.json["capacity"], 1)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

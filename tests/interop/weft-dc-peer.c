@@ -72,6 +72,7 @@ typedef struct
   gint64 max_message_size;
   gboolean legacy_sdp;
   gboolean no_trickle;
+  gboolean large_packets;
   char *pending_type; /* (owned) (nullable) description held until gathering is done */
   gboolean gathered;
   char *relay;
@@ -803,8 +804,12 @@ static GLogWriterOutput
 log_to_stderr (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
   g_autofree char *line = NULL;
+  const char *domain = NULL;
 
-  if (g_log_writer_default_would_drop (level, NULL))
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
+      domain = fields[i].value;
+  if (g_log_writer_default_would_drop (level, domain))
     return G_LOG_WRITER_HANDLED;
   line = g_log_writer_format_fields (level, fields, n_fields, FALSE);
   fprintf (stderr, "%s\n", line);
@@ -844,6 +849,8 @@ main (int argc, char **argv)
       "Largest message accepted, announced in the SDP", "B" },
     { "legacy-sdp", 0, 0, G_OPTION_ARG_NONE, &peer.legacy_sdp, "Offer the legacy DTLS/SCTP m-line",
       NULL },
+    { "large-packets", 0, 0, G_OPTION_ARG_NONE, &peer.large_packets,
+      "Send SCTP packets of up to 16000 bytes on a loopback path (Weft peers only)", NULL },
     { "no-trickle", 0, 0, G_OPTION_ARG_NONE, &peer.no_trickle,
       "Send the description once gathered, candidates inline (for peers that do not trickle)",
       NULL },
@@ -901,6 +908,7 @@ main (int argc, char **argv)
   if (peer.max_message_size > 0)
     weft_peer_connection_set_max_message_size (peer.pc, (gsize) peer.max_message_size);
   weft_peer_connection_set_legacy_sdp (peer.pc, peer.legacy_sdp);
+  weft_peer_connection_set_large_packets (peer.pc, peer.large_packets);
   g_signal_connect (peer.pc, "local-candidate", G_CALLBACK (local_candidate_cb), &peer);
   g_signal_connect (peer.pc, "data-channel", G_CALLBACK (data_channel_cb), &peer);
   g_signal_connect (peer.pc, "state-changed", G_CALLBACK (state_cb), &peer);

@@ -362,6 +362,37 @@ test_message_size_limit (void)
 }
 
 static void
+test_large_packets (void)
+{
+  Pair pair;
+  g_autoptr (WeftDataChannel) channel = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree guint8 *big = g_malloc (262144);
+  WeftDataChannel *remote;
+
+  for (gsize i = 0; i < 262144; i++)
+    big[i] = (guint8) (i * 31 + 7);
+  pair_init (&pair);
+  /* both ends on 127.0.0.1: 16000-byte SCTP packets */
+  weft_peer_connection_set_large_packets (pair.a.pc, TRUE);
+  weft_peer_connection_set_large_packets (pair.b.pc, TRUE);
+  channel = open_channel (&pair, "jumbo", NULL);
+  pair_negotiate (&pair);
+  wait_open (&pair, 1, 1);
+  remote = g_ptr_array_index (pair.b.channels, 0);
+  for (guint i = 0; i < 8; i++)
+    g_assert_true (weft_data_channel_send (channel, big, 262144, FALSE, &error));
+  g_assert_true (weft_data_channel_send (remote, big, 5000, FALSE, &error));
+  g_assert_no_error (error);
+  wait_messages (&pair.b, 8);
+  wait_messages (&pair.a, 1);
+  for (guint i = 0; i < 8; i++)
+    assert_message (&pair.b, i, big, 262144, FALSE);
+  assert_message (&pair.a, 0, big, 5000, FALSE);
+  pair_clear (&pair);
+}
+
+static void
 test_receive_over_limit (void)
 {
   Pair pair;
@@ -731,6 +762,7 @@ main (int argc, char **argv)
   g_test_add_func ("/weft/peer-connection/binary-and-empty", test_binary_and_empty);
   g_test_add_func ("/weft/peer-connection/message-size-limit", test_message_size_limit);
   g_test_add_func ("/weft/peer-connection/receive-large", test_receive_over_limit);
+  g_test_add_func ("/weft/peer-connection/large-packets", test_large_packets);
   g_test_add_func ("/weft/peer-connection/unordered-partial", test_unordered_partial);
   g_test_add_func ("/weft/peer-connection/negotiated", test_negotiated);
   g_test_add_func ("/weft/peer-connection/close", test_close_from_either_side);

@@ -18,8 +18,9 @@
 #define PRIORITY          "SECURE128:-VERS-ALL:+VERS-DTLS1.2:-COMP-ALL:+COMP-NULL"
 #define MAX_EARLY_PACKETS 64
 #define RECORD_BUFFER     (64 * 1024)
-/* after the handshake: large enough that no SCTP packet is ever refused */
-#define DATA_MTU 4096
+/* after the handshake: large enough that no SCTP packet is ever refused,
+ * up to the largest record (16 KiB of plaintext) */
+#define DATA_MTU (16384 + 256)
 
 enum
 {

@@ -790,6 +790,32 @@ weft_ice_transport_get_local_candidates (WeftIceTransport *self)
   return out;
 }
 
+static gboolean
+address_is_loopback (const NiceAddress *address)
+{
+  gchar text[NICE_ADDRESS_STRING_LEN];
+  g_autoptr (GInetAddress) inet = NULL;
+
+  nice_address_to_string (address, text);
+  inet = g_inet_address_new_from_string (text);
+  return inet != NULL && g_inet_address_get_is_loopback (inet);
+}
+
+/* whether both ends of the selected pair are loopback addresses, a path
+ * with a 64 KiB MTU */
+gboolean
+weft_ice_transport_selected_pair_is_loopback (WeftIceTransport *self)
+{
+  NiceCandidate *local = NULL;
+  NiceCandidate *remote = NULL;
+
+  g_return_val_if_fail (WEFT_IS_ICE_TRANSPORT (self), FALSE);
+  if (self->agent == NULL ||
+      !nice_agent_get_selected_pair (self->agent, self->stream_id, 1, &local, &remote))
+    return FALSE;
+  return address_is_loopback (&local->addr) && address_is_loopback (&remote->addr);
+}
+
 gboolean
 weft_ice_transport_is_gathering_done (WeftIceTransport *self)
 {

@@ -66,5 +66,7 @@ weft_ice_transport_is_gathering_done (WeftIceTransport *self);
 
 GPtrArray *
 weft_ice_transport_get_local_candidates (WeftIceTransport *self);
+gboolean
+weft_ice_transport_selected_pair_is_loopback (WeftIceTransport *self);
 
 G_END_DECLS

@@ -34,6 +34,8 @@ weft_peer_connection_set_max_message_size (WeftPeerConnection *self, gsize max_m
 void
 weft_peer_connection_set_port_range (WeftPeerConnection *self, guint min_port, guint max_port);
 void
+weft_peer_connection_set_large_packets (WeftPeerConnection *self, gboolean large);
+void
 weft_peer_connection_set_legacy_sdp (WeftPeerConnection *self, gboolean legacy);
 
 /* negotiation */

@@ -894,6 +894,40 @@ weft_sctp_association_close (WeftSctpAssociation *self)
   set_state (self, WEFT_SCTP_STATE_CLOSED);
 }
 
+/*
+ * weft_sctp_association_set_path_mtu:
+ *
+ * Sets the largest SCTP packet (PMTU discovery stays off). The default
+ * suits any path; a larger one only suits a path known to carry it, such
+ * as loopback.
+ */
+gboolean
+weft_sctp_association_set_path_mtu (WeftSctpAssociation *self, guint mtu, GError **error)
+{
+  struct sctp_paddrparams paddr;
+
+  g_return_val_if_fail (WEFT_IS_SCTP_ASSOCIATION (self), FALSE);
+  if (self->sock == NULL)
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_STATE,
+                   _ ("The SCTP association is closed"));
+      return FALSE;
+    }
+  memset (&paddr, 0, sizeof paddr);
+  /* once associated, the option names the path: our AF_CONN address */
+  {
+    struct sockaddr_conn *addr = (struct sockaddr_conn *) &paddr.spp_address;
+
+    addr->sconn_family = AF_CONN;
+    addr->sconn_port = g_htons (self->remote_port);
+    addr->sconn_addr = GUINT_TO_POINTER (self->id);
+  }
+  paddr.spp_flags = SPP_PMTUD_DISABLE;
+  paddr.spp_pathmtu = mtu;
+  return setopt (self, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &paddr, sizeof paddr,
+                 "SCTP_PEER_ADDR_PARAMS", error);
+}
+
 WeftSctpState
 weft_sctp_association_get_state (WeftSctpAssociation *self)
 {

@@ -66,4 +66,7 @@ weft_sctp_association_get_n_live (void);
 void
 weft_sctp_association_shutdown_stack (void);
 
+gboolean
+weft_sctp_association_set_path_mtu (WeftSctpAssociation *self, guint mtu, GError **error);
+
 G_END_DECLS

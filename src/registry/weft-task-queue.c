@@ -555,7 +555,12 @@ weft_task_queue_submit (WeftTaskQueue *self, WeftTask *task, const WeftActor *ac
                    _ ("A task with id %s exists already; submit it again for a new id"), id);
       return NULL;
     }
-  entry = weft_store_task_new (task, actor != NULL ? actor->credential_id : NULL);
+  {
+    /* the queue keeps its own copy: the caller's object stays the caller's */
+    g_autoptr (WeftTask) copy = weft_task_queue_clone_task (task);
+
+    entry = weft_store_task_new (copy, actor != NULL ? actor->credential_id : NULL);
+  }
   if (!weft_store_save_task (self->store, task, entry->submitter, error))
     return NULL;
   g_debug ("task %s submitted (skill “%s”, target “%s”)", id, weft_task_get_skill (task),
@@ -564,7 +569,7 @@ weft_task_queue_submit (WeftTaskQueue *self, WeftTask *task, const WeftActor *ac
   g_hash_table_replace (self->tasks, g_strdup (id), g_steal_pointer (&entry));
   track_pending (self, stored);
   try_dispatch (self, stored, NULL);
-  return g_object_ref (stored->task);
+  return weft_task_queue_clone_task (stored->task);
 }
 
 WeftTask *

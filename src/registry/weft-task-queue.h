@@ -29,10 +29,12 @@ void
 weft_task_queue_set_retention_ms (WeftTaskQueue *self, guint64 retention_ms);
 
 /* POST /api/hub/tasks: @task is new (state pending, as WeftTask decoded it from
- * the body); the queue gives it a fresh id if it has none, stamps created/updated,
- * records the actor as submitter, persists it, and, when an agent that can take
- * it is push-connected, assigns it at once (emitting "task-assigned").
- * Returns (transfer full) the queued task (same object as @task). */
+ * the body, with its id and times); the queue records the actor as submitter,
+ * persists a copy, and, when an agent that can take it is push-connected,
+ * assigns it at once (emitting "task-assigned"). ALREADY_EXISTS for a known id,
+ * INVALID_STATE for a task that is not pending.
+ * Returns (transfer full) a copy of the queued task, already assigned if it was
+ * pushed; @task itself is not changed. */
 WeftTask *
 weft_task_queue_submit (WeftTaskQueue *self,
                         WeftTask *task,

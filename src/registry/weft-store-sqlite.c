@@ -82,9 +82,9 @@ static const gchar *const stmt_sql[N_STMTS] = {
   [STMT_SAVE_KEY] =
     /* an upsert, not INSERT OR REPLACE: a clash on key_hash must fail, not delete
      * the other key */
-    "INSERT INTO api_keys (id, key_hash, peer_id, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
-    " ON CONFLICT (id) DO UPDATE SET key_hash = excluded.key_hash, peer_id = excluded.peer_id,"
-    " role = excluded.role, created_at = excluded.created_at",
+  "INSERT INTO api_keys (id, key_hash, peer_id, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+  " ON CONFLICT (id) DO UPDATE SET key_hash = excluded.key_hash, peer_id = excluded.peer_id,"
+  " role = excluded.role, created_at = excluded.created_at",
   [STMT_DELETE_KEY] = "DELETE FROM api_keys WHERE id = ?1",
   [STMT_LOAD_KEYS] = "SELECT id, key_hash, peer_id, role, created_at FROM api_keys ORDER BY id",
   [STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -848,6 +848,13 @@ weft_store_sqlite_get_schema_version (WeftStoreSqlite *self)
 {
   g_return_val_if_fail (WEFT_IS_STORE_SQLITE (self), 0);
   return self->schema_version;
+}
+
+void
+weft_store_sqlite_set_busy_timeout (WeftStoreSqlite *self, guint timeout_ms)
+{
+  g_return_if_fail (WEFT_IS_STORE_SQLITE (self));
+  sqlite3_busy_timeout (self->db, (gint) MIN (timeout_ms, (guint) G_MAXINT));
 }
 
 gchar *

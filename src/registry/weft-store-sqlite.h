@@ -19,6 +19,10 @@ const gchar *
 weft_store_sqlite_get_path (WeftStoreSqlite *self);
 gint
 weft_store_sqlite_get_schema_version (WeftStoreSqlite *self);
+/* how long a write waits for another process's lock before failing with
+ * UNAVAILABLE; 5000 ms by default */
+void
+weft_store_sqlite_set_busy_timeout (WeftStoreSqlite *self, guint timeout_ms);
 
 /* the default database: $XDG_STATE_HOME/weft/registry.db */
 gchar *

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <sqlite3.h>
+
 #include <glib/gstdio.h>
 
 #include "weft.h"
@@ -374,6 +376,56 @@ test_heartbeat_coalesced (Fixture *f, gconstpointer data)
 }
 
 static void
+test_heartbeat_flushed_on_close (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WeftAgentRecord) record = NULL;
+  g_autoptr (GError) error = NULL;
+
+  record = register_json (f, "{\"agent_id\":\"alpha\",\"hostname\":\"h\"}", NULL);
+  g_clear_object (&record);
+  f->now += 7 * G_USEC_PER_SEC;
+  record = heartbeat_json (f, "{\"agent_id\":\"alpha\"}", NULL, &error);
+  g_clear_object (&record);
+  /* a clean shutdown writes what was coalesced */
+  close_directory (f);
+  open_directory (f);
+  record = weft_agent_directory_get (f->directory, "alpha", &error);
+  g_assert_cmpint (weft_agent_record_get_last_heartbeat (record), ==, f->now);
+}
+
+static void
+test_failed_write_changes_nothing (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WeftAgentRecord) record = NULL;
+  g_autoptr (WeftAgentRecord) info = NULL;
+  g_autoptr (GError) error = NULL;
+  sqlite3 *other = NULL;
+
+  record = register_json (f, "{\"agent_id\":\"alpha\",\"hostname\":\"h\"}", NULL);
+  g_clear_object (&record);
+  weft_store_sqlite_set_busy_timeout (WEFT_STORE_SQLITE (f->store), 20);
+  g_assert_cmpint (sqlite3_open (f->path, &other), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (other, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+
+  info = weft_agent_record_from_json ("{\"agent_id\":\"beta\",\"hostname\":\"h\"}", -1, NULL);
+  record = weft_agent_directory_register (f->directory, info, NULL, &error);
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_cmpuint (weft_agent_directory_get_size (f->directory), ==, 1);
+  record = heartbeat_json (f, "{\"agent_id\":\"alpha\",\"hostname\":\"changed\"}", NULL, &error);
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_false (weft_agent_directory_remove (f->directory, "alpha", NULL, &error));
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  record = weft_agent_directory_get (f->directory, "alpha", &error);
+  g_assert_cmpstr (weft_agent_record_get_hostname (record), ==, "h");
+
+  sqlite3_exec (other, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close (other);
+}
+
+static void
 test_heartbeat_flushed_by_timer (Fixture *f, gconstpointer data)
 {
   g_autoptr (WeftAgentRecord) record = NULL;
@@ -669,6 +721,8 @@ main (int argc, char **argv)
   ADD ("/weft/agent-directory/heartbeat-creates", test_heartbeat_creates_unknown_agent);
   ADD ("/weft/agent-directory/heartbeat-coalesced", test_heartbeat_coalesced);
   ADD ("/weft/agent-directory/heartbeat-flush-timer", test_heartbeat_flushed_by_timer);
+  ADD ("/weft/agent-directory/heartbeat-flush-close", test_heartbeat_flushed_on_close);
+  ADD ("/weft/agent-directory/failed-write", test_failed_write_changes_nothing);
   ADD ("/weft/agent-directory/health", test_health_thresholds);
   ADD ("/weft/agent-directory/route-least-loaded", test_route_least_loaded);
   ADD ("/weft/agent-directory/route-ties", test_route_ties_rotate);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <sqlite3.h>
+
 #include <glib/gstdio.h>
 
 #include "weft.h"
@@ -541,6 +543,49 @@ test_duplicate_submit (Fixture *f, gconstpointer data)
   g_assert_error (error, WEFT_ERROR, WEFT_ERROR_ALREADY_EXISTS);
 }
 
+/* a write that cannot be made is not acknowledged, and memory stays as it was */
+static void
+test_failed_write_changes_nothing (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *id = submit (f, "echo", "", 300, &bob);
+  g_autoptr (WeftTask) task = NULL;
+  g_autoptr (WeftTask) fresh = weft_task_new ("echo", "", "", NULL, 300, now_s (f));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) got = NULL;
+  sqlite3 *other = NULL;
+
+  agent_beats (f, "alpha", "[\"echo\"]", NULL, NULL);
+  weft_store_sqlite_set_busy_timeout (WEFT_STORE_SQLITE (f->store), 20);
+  /* another process holds the write lock */
+  g_assert_cmpint (sqlite3_open (f->path, &other), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (other, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+
+  task = weft_task_queue_cancel (f->queue, id, &bob, &error);
+  g_assert_null (task);
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_cmpint (state_of (f, id), ==, WEFT_TASK_STATE_PENDING);
+
+  got = weft_task_queue_claim_for_agent (f->queue, "alpha", &error);
+  g_assert_null (got);
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_cmpint (state_of (f, id), ==, WEFT_TASK_STATE_PENDING);
+  g_assert_cmpuint (weft_agent_directory_get_inflight (f->directory, "alpha"), ==, 0);
+  g_assert_cmpuint (f->assigned->len, ==, 0);
+
+  task = weft_task_queue_submit (f->queue, fresh, NULL, &error);
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_cmpuint (weft_task_queue_count_in_state (f->queue, "pending"), ==, 1);
+
+  /* once the lock is gone everything works again */
+  sqlite3_exec (other, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close (other);
+  got = claim (f, "alpha");
+  g_assert_cmpuint (got->len, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -560,6 +605,7 @@ main (int argc, char **argv)
   ADD ("/weft/task-queue/requeue-other-agent", test_requeue_goes_to_other_agent);
   ADD ("/weft/task-queue/removed-assignee", test_removed_assignee);
   ADD ("/weft/task-queue/purge", test_purge);
+  ADD ("/weft/task-queue/failed-write", test_failed_write_changes_nothing);
 #undef ADD
 
   return g_test_run ();

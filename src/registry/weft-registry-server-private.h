@@ -33,6 +33,7 @@ struct _WeftRegistryServer
 
   GHashTable *conns_per_address; /* (owned) (element-type utf8 guint) open TCP connections */
   GHashTable *tracked;  /* (owned) (element-type GSocket utf8) open connections, by address */
+  GHashTable *wanted;   /* (owned) (element-type utf8 utf8) agent_id -> peer_id that asked */
   GHashTable *bindings; /* (owned) (element-type utf8 utf8) agent_id -> peer_id */
   guint port;
   gboolean started;

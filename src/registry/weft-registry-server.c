@@ -816,28 +816,22 @@ principal_may_serve (WeftPrincipal *principal, WeftAgentRecord *record)
   return weft_actor_may_act_for (&actor, weft_agent_record_get_owner (record));
 }
 
-/* binds @record to a connected socket named after its sidecar_peer_id or agent_id */
+/* binds @record to the socket that asked for its tasks, once both exist */
 void
 weft_registry_server_refresh_binding (WeftRegistryServer *self, WeftAgentRecord *record)
 {
   const gchar *agent_id = weft_agent_record_get_agent_id (record);
-  const gchar *candidates[] = { weft_agent_record_get_sidecar_peer_id (record), agent_id };
+  const gchar *peer;
+  WeftPrincipal *p;
 
   if (peer_for_agent (self, agent_id) != NULL)
     return;
-  for (gsize i = 0; i < G_N_ELEMENTS (candidates); i++)
-    {
-      WeftPrincipal *p;
-
-      if (candidates[i] == NULL || candidates[i][0] == '\0')
-        continue;
-      p = weft_signaling_hub_get_principal (self->hub, candidates[i]);
-      if (p != NULL && principal_may_serve (p, record))
-        {
-          weft_registry_server_bind_agent (self, agent_id, candidates[i]);
-          return;
-        }
-    }
+  peer = g_hash_table_lookup (self->wanted, agent_id);
+  if (peer == NULL)
+    return;
+  p = weft_signaling_hub_get_principal (self->hub, peer);
+  if (p != NULL && principal_may_serve (p, record))
+    weft_registry_server_bind_agent (self, agent_id, peer);
 }
 
 static void
@@ -848,35 +842,29 @@ on_peer_registered (WeftSignalingHub *hub,
                     gpointer user_data)
 {
   WeftRegistryServer *self = user_data;
-  g_autoptr (GPtrArray) agents = NULL;
+  JsonNode *id;
+  g_autoptr (WeftAgentRecord) record = NULL;
 
-  /* Weft agents name their agent in the register payload: {"agent_id": "..."} */
-  if (payload != NULL && JSON_NODE_HOLDS_OBJECT (payload))
-    {
-      JsonObject *obj = json_node_get_object (payload);
-      JsonNode *id = json_object_get_member (obj, "agent_id");
+  /* only a socket that names its agent ({"agent_id": "..."} in the register payload) gets
+   * tasks pushed: a chatixia sidecar ignores task frames, and a task pushed to it would be
+   * hidden from its agent's heartbeats */
+  if (payload == NULL || !JSON_NODE_HOLDS_OBJECT (payload))
+    return;
+  id = json_object_get_member (json_node_get_object (payload), "agent_id");
+  if (id == NULL || json_node_get_value_type (id) != G_TYPE_STRING ||
+      json_node_get_string (id)[0] == '\0')
+    return;
+  g_hash_table_insert (self->wanted, g_strdup (json_node_get_string (id)), g_strdup (peer_id));
+  /* the agent may register over HTTP before or after its socket */
+  record = weft_agent_directory_get (self->directory, json_node_get_string (id), NULL);
+  if (record != NULL)
+    weft_registry_server_refresh_binding (self, record);
+}
 
-      if (id != NULL && json_node_get_value_type (id) == G_TYPE_STRING)
-        {
-          g_autoptr (WeftAgentRecord) record =
-            weft_agent_directory_get (self->directory, json_node_get_string (id), NULL);
-
-          if (record != NULL && principal_may_serve (principal, record))
-            weft_registry_server_bind_agent (self, json_node_get_string (id), peer_id);
-        }
-    }
-
-  /* chatixia sidecars do not; match the peer id against sidecar_peer_id and agent_id */
-  agents = weft_agent_directory_list (self->directory);
-  for (guint i = 0; i < agents->len; i++)
-    {
-      WeftAgentRecord *record = g_ptr_array_index (agents, i);
-
-      if ((g_strcmp0 (weft_agent_record_get_sidecar_peer_id (record), peer_id) == 0 ||
-           g_strcmp0 (weft_agent_record_get_agent_id (record), peer_id) == 0) &&
-          principal_may_serve (principal, record))
-        weft_registry_server_bind_agent (self, weft_agent_record_get_agent_id (record), peer_id);
-    }
+static gboolean
+value_is_peer (gpointer key, gpointer value, gpointer peer_id)
+{
+  return g_str_equal (value, peer_id);
 }
 
 static void
@@ -899,6 +887,7 @@ on_peer_left (WeftSignalingHub *hub,
       g_hash_table_remove (self->bindings, g_ptr_array_index (gone, i));
       weft_agent_directory_set_push_connected (self->directory, g_ptr_array_index (gone, i), FALSE);
     }
+  g_hash_table_foreach_remove (self->wanted, value_is_peer, (gpointer) peer_id);
 }
 
 static void
@@ -1051,6 +1040,7 @@ weft_registry_server_finalize (GObject *object)
   g_clear_pointer (&self->tracked, g_hash_table_unref);
   g_clear_pointer (&self->conns_per_address, g_hash_table_unref);
   g_clear_pointer (&self->bindings, g_hash_table_unref);
+  g_clear_pointer (&self->wanted, g_hash_table_unref);
   g_clear_pointer (&self->config, weft_registry_config_free);
   G_OBJECT_CLASS (weft_registry_server_parent_class)->finalize (object);
 }
@@ -1068,6 +1058,7 @@ weft_registry_server_init (WeftRegistryServer *self)
   self->conns_per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->tracked = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);
   self->bindings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 static guint

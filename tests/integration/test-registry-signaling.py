@@ -86,7 +86,7 @@ class SignalingTestCase(unittest.TestCase):
         self.reg.cleanup()
         self.assertEqual(rc, 0, log)
 
-    async def connect(self, key=None, token=None, register=True, drain=True):
+    async def connect(self, key=None, token=None, register=True, agent=None):
         if token is None:
             r = self.reg.post("/api/token", key=key)
             self.assertEqual(r.status, 200, r)
@@ -100,7 +100,7 @@ class SignalingTestCase(unittest.TestCase):
             peer_id = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))["sub"]
         peer = Peer(ws, peer_id)
         if register:
-            await peer.send("register")
+            await peer.send("register", payload={"agent_id": agent} if agent else None)
             frame = await peer.recv_type("peer_list")
             peer.first_list = frame
         return peer
@@ -249,7 +249,7 @@ class TestSignaling(SignalingTestCase):
                                        key="ak_alpha").status, 200)
 
         async def scenario():
-            alpha = await self.connect("ak_alpha")
+            alpha = await self.connect("ak_alpha", agent="alpha")
             beta = await self.connect("ak_beta")
             r = self.reg.post("/api/hub/tasks", {"skill": "echo", "payload": {"message": "hi"}},
                               key="ak_beta")
@@ -273,6 +273,49 @@ class TestSignaling(SignalingTestCase):
             self.assertEqual(frame["payload"]["task"]["result"], "hi")
             await alpha.ws.close()
             await beta.ws.close()
+
+        self.run_async(scenario())
+
+    def test_sidecar_without_agent_id_gets_no_push(self):
+        """a chatixia sidecar does not name its agent; its agent keeps finding tasks in
+        heartbeat replies"""
+        self.assertEqual(self.reg.post("/api/registry/agents", agent_body("alpha", ["echo"]),
+                                       key="ak_alpha").status, 200)
+
+        async def scenario():
+            sidecar = await self.connect("ak_alpha")
+            tid = self.reg.post("/api/hub/tasks", {"skill": "echo"}, key="ak_beta").json["task_id"]
+            await sidecar.expect_nothing()
+            r = self.reg.post("/api/hub/heartbeat", {"agent_id": "alpha", "skill_names": ["echo"]},
+                              key="ak_alpha")
+            self.assertIn(tid, [t["id"] for t in r.json["pending_tasks"]])
+            await sidecar.ws.close()
+
+        self.run_async(scenario())
+
+    def test_push_to_another_credentials_agent_refused(self):
+        """a socket may only ask for the tasks of an agent its credential owns"""
+        self.assertEqual(self.reg.post("/api/registry/agents", agent_body("alpha", ["echo"]),
+                                       key="ak_alpha").status, 200)
+
+        async def scenario():
+            thief = await self.connect("ak_beta", agent="alpha")
+            self.reg.post("/api/hub/tasks", {"skill": "echo"}, key="ak_gamma")
+            await thief.expect_nothing()
+            await thief.ws.close()
+
+        self.run_async(scenario())
+
+    def test_socket_before_registration(self):
+        """the socket may name its agent before the agent registers over HTTP"""
+        async def scenario():
+            alpha = await self.connect("ak_alpha", agent="late")
+            self.assertEqual(self.reg.post("/api/registry/agents", agent_body("late", ["echo"]),
+                                           key="ak_alpha").status, 200)
+            tid = self.reg.post("/api/hub/tasks", {"skill": "echo"}, key="ak_beta").json["task_id"]
+            frame = await alpha.recv_type("task_assigned")
+            self.assertEqual(frame["payload"]["task"]["id"], tid)
+            await alpha.ws.close()
 
         self.run_async(scenario())
 

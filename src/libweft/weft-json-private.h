@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 gboolean
 weft_json_check_depth (const gchar *data, gsize length, guint max_depth, GError **error);
 
+JsonNode *
+weft_json_parse (const gchar *data, gssize length, GError **error);
+
 gboolean
 weft_json_double_is_writable (gdouble value);
 gboolean

@@ -57,6 +57,36 @@ weft_json_check_depth (const gchar *data, gsize length, guint max_depth, GError 
   return TRUE;
 }
 
+/* the one way Weft parses JSON text it did not write: bounded depth first,
+ * then json-glib; an empty document is an error. The message says what is
+ * wrong with the JSON; callers prefix it with what the text was. */
+JsonNode *
+weft_json_parse (const gchar *data, gssize length, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (GError) local_error = NULL;
+  gsize len;
+
+  if (data == NULL)
+    data = "";
+  len = length < 0 ? strlen (data) : (gsize) length;
+  if (!weft_json_check_depth (data, len, WEFT_JSON_MAX_DEPTH, error))
+    return NULL;
+  if (!json_parser_load_from_data (parser, data, (gssize) len, &local_error))
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA, _ ("not valid JSON: %s"),
+                   local_error->message);
+      return NULL;
+    }
+  if (json_parser_get_root (parser) == NULL)
+    {
+      g_set_error_literal (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
+                           _ ("empty; expected a JSON value"));
+      return NULL;
+    }
+  return json_node_ref (json_parser_get_root (parser));
+}
+
 /* whether json-glib can write a double as valid JSON: it reads 1e999 as
  * infinity and writes that as "inf.0", and it writes a "%.17g" form without
  * a point, like 1e+20, with ".0" appended */

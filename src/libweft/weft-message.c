@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "weft-error.h"
+#include "weft-json-private.h"
 #include "weft-message.h"
 
 /**
@@ -359,6 +360,13 @@ weft_message_new_from_json_node (JsonNode *node, GError **error)
     return NULL;
 
   payload = json_object_get_member (object, "payload");
+  /* what Weft reads it must be able to pass on as valid JSON */
+  if (payload != NULL && !weft_json_node_is_writable (payload))
+    {
+      g_set_error_literal (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
+                           _ ("Message field “payload” holds a number too large to represent"));
+      return NULL;
+    }
   if (payload != NULL && !JSON_NODE_HOLDS_NULL (payload))
     self->payload = json_node_copy (payload);
 
@@ -385,8 +393,7 @@ weft_message_new_from_data_with_limit (const gchar *data,
                                        gsize max_size,
                                        GError **error)
 {
-  g_autoptr (JsonParser) parser = NULL;
-  g_autoptr (GError) local_error = NULL;
+  g_autoptr (JsonNode) root = NULL;
   gsize len;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
@@ -408,21 +415,14 @@ weft_message_new_from_data_with_limit (const gchar *data,
       return NULL;
     }
 
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, (gssize) len, &local_error))
+  root = weft_json_parse (data, (gssize) len, error);
+  if (root == NULL)
     {
-      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA, _ ("Message is not valid JSON: %s"),
-                   local_error->message);
-      return NULL;
-    }
-  if (json_parser_get_root (parser) == NULL)
-    {
-      g_set_error_literal (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
-                           _ ("Message is empty; expected a JSON object"));
+      g_prefix_error (error, _ ("Message is not valid: "));
       return NULL;
     }
 
-  return weft_message_new_from_json_node (json_parser_get_root (parser), error);
+  return weft_message_new_from_json_node (root, error);
 }
 
 /**

@@ -125,6 +125,35 @@ test_message_malformed (void)
     }
 }
 
+/* json-glib recurses without a limit: deep nesting used to exhaust the stack */
+static void
+test_message_deep_nesting (void)
+{
+  g_autoptr (GString) deep = g_string_new ("{\"type\":\"t\",\"payload\":");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftMessage) msg = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  msg = weft_message_new_from_data (deep->str, (gssize) deep->len, &error);
+  g_assert_null (msg);
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "nested deeper"));
+}
+
+/* json-glib reads 1e999 as infinity and would write it back as "inf.0" */
+static void
+test_message_unwritable_number (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftMessage) msg = NULL;
+
+  msg = weft_message_new_from_data ("{\"type\":\"t\",\"payload\":{\"n\":1e999}}", -1, &error);
+  g_assert_null (msg);
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "payload"));
+}
+
 static void
 test_message_size_limit (void)
 {
@@ -209,6 +238,8 @@ main (int argc, char **argv)
   g_test_add_func ("/weft/message/scalar-payloads", test_message_scalar_payloads);
   g_test_add_func ("/weft/message/malformed", test_message_malformed);
   g_test_add_func ("/weft/message/size-limit", test_message_size_limit);
+  g_test_add_func ("/weft/message/deep-nesting", test_message_deep_nesting);
+  g_test_add_func ("/weft/message/unwritable-number", test_message_unwritable_number);
   g_test_add_func ("/weft/message/request-id", test_message_request_id);
   g_test_add_func ("/weft/message/setters-notify", test_message_setters_notify);
 

@@ -121,8 +121,11 @@ weft_registry_json_get_uint (JsonObject *object,
   JsonNode *node;
   gint64 value;
   g_autofree gchar *type_name = NULL;
+  g_autofree gchar *max_text = NULL;
 
-  type_name = g_strdup_printf (_ ("an integer from 0 to %" G_GUINT64_FORMAT), max);
+  /* the number is formatted apart so that the translatable text has no macro */
+  max_text = g_strdup_printf ("%" G_GUINT64_FORMAT, max);
+  type_name = g_strdup_printf (_ ("an integer from 0 to %s"), max_text);
   if (!lookup (object, name, FALSE, type_name, &node, present, error))
     return FALSE;
   if (node == NULL)

@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Data channel benchmark: two Weft processes on loopback beside references
+measured in the same run: plain UDP ping-pong and a plain UDP 1200-byte
+stream between two C processes, and aiortc <-> aiortc in two processes.
+
+Prints the channel-open time (p50 of several opens), the round trip of 1,000
+100-byte messages (p50, p99) and one-way throughput of 200 MB in 64 KiB
+messages, each beside its reference and as a ratio, with the targets.
+
+usage: transport-bench.py WEFT_DC_PEER UDP_PINGPONG UDP_STREAM AIORTC_PEER_PY
+environment: WEFT_BENCH_MB (200), WEFT_BENCH_PINGS (1000), WEFT_BENCH_OPENS (7),
+             WEFT_BENCH_SKIP_AIORTC=1"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
+import interop_util as iu  # noqa: E402
+
+MB = int(os.environ.get("WEFT_BENCH_MB", "200"))
+PINGS = int(os.environ.get("WEFT_BENCH_PINGS", "1000"))
+OPENS = int(os.environ.get("WEFT_BENCH_OPENS", "7"))
+
+
+def c_result(cmd):
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, timeout=300, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def pair(offer_cmd, answer_cmd, timeout=600):
+    o, a = iu.run_pair(offer_cmd, answer_cmd, timeout=timeout)
+    if o.proc.returncode != 0 or a.proc.returncode != 0:
+        iu.show(o)
+        iu.show(a)
+        raise SystemExit("benchmark run failed: %s" % " ".join(offer_cmd))
+    return o, a
+
+
+def measure(name, offer, answer):
+    """offer/answer: functions building a peer command from extra arguments"""
+    opens = []
+    for _ in range(OPENS):
+        o, a = pair(offer("--mode", "ping", "--count", "20"), answer("--mode", "echo"))
+        opens.append(o.one("open")["ms"])
+    o, a = pair(offer("--mode", "ping", "--count", str(PINGS), "--size", "100"),
+                answer("--mode", "echo"))
+    ping = o.one("result")
+    o, a = pair(offer("--mode", "send", "--megabytes", str(MB), "--size", "65536"),
+                answer("--mode", "recv"))
+    send = o.one("result")
+    assert send["verified"], send
+    print("# %s: open %s ms; ping p50 %s us p99 %s us; %.1f MB/s" % (
+        name, " ".join("%.1f" % x for x in opens), ping["p50_us"], ping["p99_us"],
+        send["mb_per_s"]), flush=True)
+    return {"open_ms": statistics.median(opens), "p50_us": ping["p50_us"],
+            "p99_us": ping["p99_us"], "mb_per_s": send["mb_per_s"]}
+
+
+def row(label, value, unit, ref_name, ref, target):
+    ratio = value / ref if ref else float("nan")
+    print("%-28s %10.1f %-5s %-14s %10.1f %-5s ratio %6.2f   %s" % (
+        label, value, unit, ref_name, ref, unit, ratio, target))
+
+
+def main():
+    if len(sys.argv) < 5:
+        raise SystemExit(__doc__)
+    tool, pingpong, stream, aiortc_peer = sys.argv[1:5]
+    if not os.access(tool, os.X_OK):
+        iu.skip("weft-dc-peer is missing (%r)" % tool)
+
+    udp_ping = c_result([pingpong, str(PINGS), "100"])
+    udp_stream = c_result([stream, str(MB)])
+    print("# plain UDP: ping p50 %s us p99 %s us; 1200-byte stream %s MB/s (%s packets/s)" % (
+        udp_ping["p50_us"], udp_ping["p99_us"], udp_stream["mb_per_s"],
+        udp_stream["packets_per_s"]), flush=True)
+
+    weft = measure("weft", lambda *a: [tool, "--offer", "--timeout", "600"] + list(a),
+                   lambda *a: [tool, "--answer", "--timeout", "600"] + list(a))
+
+    aio = None
+    if not os.environ.get("WEFT_BENCH_SKIP_AIORTC"):
+        try:
+            import aiortc  # noqa: F401
+            py = [sys.executable, aiortc_peer, "--timeout", "600"]
+            aio = measure("aiortc",
+                          lambda *a: py + ["--offer", "--no-checksum"] + list(a),
+                          lambda *a: py + ["--answer", "--no-checksum"] + list(a))
+        except ImportError:
+            print("# aiortc is not installed: no aiortc reference")
+
+    print()
+    print("Weft data channel, two processes on loopback (%d pings, %d MB in 64 KiB messages)" % (
+        PINGS, MB))
+    print("%-28s %16s %-14s %16s %12s   %s" % ("metric", "weft", "reference", "", "ratio", "target"))
+    if aio:
+        row("channel open p50", weft["open_ms"], "ms", "aiortc", aio["open_ms"],
+            "weft <= 10 ms")
+    else:
+        print("%-28s %10.1f ms" % ("channel open p50", weft["open_ms"]))
+    row("RTT p50 (100 B)", weft["p50_us"], "us", "plain UDP", udp_ping["p50_us"], "<= 1.5")
+    row("RTT p99 (100 B)", weft["p99_us"], "us", "plain UDP", udp_ping["p99_us"], "")
+    if aio:
+        row("RTT p50 (100 B)", weft["p50_us"], "us", "aiortc", aio["p50_us"], "<= 0.5")
+        row("RTT p99 (100 B)", weft["p99_us"], "us", "aiortc", aio["p99_us"], "")
+    row("throughput (64 KiB msgs)", weft["mb_per_s"], "MB/s", "UDP 1200 B", udp_stream["mb_per_s"],
+        ">= 0.6")
+    if aio:
+        row("throughput (64 KiB msgs)", weft["mb_per_s"], "MB/s", "aiortc", aio["mb_per_s"],
+            ">= 10")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

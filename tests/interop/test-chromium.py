@@ -205,7 +205,9 @@ def main():
         # Weft announces 262144, as Chromium does
         assert r["maxMessageSize"] == 262144, r
         assert rc == 0, ("weft exit", rc)
-        print("# Chromium -> Weft: ping p50 %.0f us" % r["p50_us"])
+        assert len(r["cases"]) == 8, r["cases"]
+        print("# Chromium -> Weft: %d message checks passed, ping p50 %.0f us" % (
+            len(r["cases"]), r["p50_us"]))
 
     def check_weft_offers(relay, rc):
         errors = page(relay, "error")

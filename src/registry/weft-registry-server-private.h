@@ -35,6 +35,8 @@ struct _WeftRegistryServer
   GHashTable *tracked;  /* (owned) (element-type GSocket utf8) open connections, by address */
   GHashTable *wanted;   /* (owned) (element-type utf8 utf8) agent_id -> peer_id that asked */
   GHashTable *bindings; /* (owned) (element-type utf8 utf8) agent_id -> peer_id */
+  gint64 last_sweep;    /* monotonic usec */
+  guint sweep_id;
   guint port;
   gboolean started;
 };

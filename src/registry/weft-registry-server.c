@@ -13,7 +13,9 @@
 
 G_DEFINE_TYPE (WeftRegistryServer, weft_registry_server, G_TYPE_OBJECT)
 
-#define DRAIN_TIMEOUT_S 5
+#define DRAIN_TIMEOUT_S       5
+#define SWEEP_MIN_INTERVAL_US (250 * 1000)
+#define SWEEP_INTERVAL_S      30
 
 static const WeftRoute *const route_tables[] = {
   weft_registry_agent_routes,
@@ -204,7 +206,8 @@ socket_is_gone (GSocket *sock)
   return FALSE;
 }
 
-/* closed connections are found by a sweep whenever a new connection arrives */
+/* finds connections whose client is gone, releases their count and closes them (which
+ * also gives their descriptor back: libsoup would keep it) */
 static void
 sweep_connections (WeftRegistryServer *self)
 {
@@ -212,15 +215,23 @@ sweep_connections (WeftRegistryServer *self)
   GSocket *sock;
   const gchar *address;
 
+  self->last_sweep = g_get_monotonic_time ();
   g_hash_table_iter_init (&iter, self->tracked);
   while (g_hash_table_iter_next (&iter, (gpointer *) &sock, (gpointer *) &address))
     if (socket_is_gone (sock))
       {
         if (!g_socket_is_closed (sock))
-          g_socket_shutdown (sock, TRUE, TRUE, NULL);
+          g_socket_close (sock, NULL);
         release_address (self, address);
         g_hash_table_iter_remove (&iter);
       }
+}
+
+static gboolean
+sweep_timeout (gpointer user_data)
+{
+  sweep_connections (user_data);
+  return G_SOURCE_CONTINUE;
 }
 
 /* counts each TCP connection once, when its first request arrives; FALSE when the
@@ -234,9 +245,17 @@ track_connection (WeftRegistryServer *self, SoupServerMessage *msg)
 
   if (sock == NULL || g_hash_table_contains (self->tracked, sock))
     return TRUE;
-  sweep_connections (self);
   address = message_remote_address (msg);
   n = GPOINTER_TO_UINT (g_hash_table_lookup (self->conns_per_address, address)) + 1;
+  /* sweeping polls every connection: do it at most a few times a second, and always before
+   * refusing someone */
+  if (g_get_monotonic_time () - self->last_sweep > SWEEP_MIN_INTERVAL_US ||
+      (self->config->max_connections_per_address > 0 &&
+       n > self->config->max_connections_per_address))
+    {
+      sweep_connections (self);
+      n = GPOINTER_TO_UINT (g_hash_table_lookup (self->conns_per_address, address)) + 1;
+    }
   g_hash_table_insert (self->conns_per_address, g_strdup (address), GUINT_TO_POINTER (n));
   g_hash_table_insert (self->tracked, g_object_ref (sock), address);
   if (self->config->max_connections_per_address > 0 &&
@@ -1181,6 +1200,7 @@ after_listen (WeftRegistryServer *self)
   if (!self->started)
     {
       self->started = TRUE;
+      self->sweep_id = g_timeout_add_seconds (SWEEP_INTERVAL_S, sweep_timeout, self);
       weft_agent_directory_start (self->directory);
       weft_task_queue_start (self->tasks);
       weft_pairing_start (self->pairing);
@@ -1251,6 +1271,7 @@ weft_registry_server_shutdown (WeftRegistryServer *self)
   if (self->started)
     {
       self->started = FALSE;
+      g_clear_handle_id (&self->sweep_id, g_source_remove);
       weft_pairing_stop (self->pairing);
       weft_task_queue_stop (self->tasks);
       weft_agent_directory_stop (self->directory);

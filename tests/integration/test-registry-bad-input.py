@@ -216,6 +216,28 @@ class TestBadInput(unittest.TestCase):
                 s.close()
         time.sleep(0.3)
 
+    def test_hung_up_connections_are_released(self):
+        """clients that open keep-alive connections and hang up do not pile up descriptors"""
+        def fds():
+            return len(os.listdir("/proc/%d/fd" % self.reg.proc.pid))
+
+        time.sleep(0.3)
+        self.reg.get("/healthz")
+        before = fds()
+        for _ in range(3):
+            socks = [socket.create_connection(("127.0.0.1", self.reg.port), timeout=5)
+                     for _ in range(30)]
+            for s in socks:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            for s in socks:
+                self.assertEqual(status_of(s.recv(4096)), 200)
+                s.close()
+            time.sleep(0.3)
+            self.assertEqual(self.reg.get("/healthz").status, 200)
+        time.sleep(0.3)
+        self.reg.get("/healthz")
+        self.assertLessEqual(fds(), before + 2)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

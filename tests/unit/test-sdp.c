@@ -390,6 +390,24 @@ test_sdp_ipv6_default_candidate (void)
 }
 
 static void
+test_sdp_fingerprint_prefers_sha256 (void)
+{
+  const gchar *text =
+    "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+    "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+    "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuv\r\n"
+    "a=fingerprint:sha-1 01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67\r\n"
+    "a=fingerprint:SHA-256 " LOCAL_FP "\r\n"
+    "a=fingerprint:sha-512 " LOCAL_FP ":" LOCAL_FP "\r\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftSdp) sdp = weft_sdp_new_from_string (text, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (weft_sdp_get_fingerprint_algorithm (sdp), ==, "sha-256");
+  g_assert_cmpstr (weft_sdp_get_fingerprint (sdp), ==, LOCAL_FP);
+}
+
+static void
 test_sdp_unknown_fingerprint_skipped (void)
 {
   const gchar *text = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
@@ -623,6 +641,7 @@ main (int argc, char **argv)
   g_test_add_func ("/weft/sdp/offer-inline-candidates", test_sdp_offer_inline_candidates);
   g_test_add_func ("/weft/sdp/ipv6-default-candidate", test_sdp_ipv6_default_candidate);
   g_test_add_func ("/weft/sdp/unknown-fingerprint-skipped", test_sdp_unknown_fingerprint_skipped);
+  g_test_add_func ("/weft/sdp/fingerprint-prefers-sha256", test_sdp_fingerprint_prefers_sha256);
   g_test_add_func ("/weft/sdp/errors", test_sdp_errors);
   g_test_add_func ("/weft/sdp/lenient", test_sdp_lenient);
   g_test_add_func ("/weft/sdp/dtls-roles", test_sdp_dtls_roles);

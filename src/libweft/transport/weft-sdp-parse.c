@@ -9,7 +9,6 @@
 
 /* the parser: tolerant of what Chromium, aiortc and libdatachannel write */
 
-
 typedef struct
 {
   gchar *ice_ufrag;      /* (owned) (nullable) */
@@ -127,8 +126,13 @@ parse_fingerprint_attr (Scope *scope, const gchar *value, guint line, GError **e
                       _ ("a=fingerprint: a %s fingerprint has %" G_GSIZE_FORMAT " bytes, this one "
                          "has %" G_GSIZE_FORMAT),
                       alg, size, g_bytes_get_size (digest));
-  if (scope->fp == NULL)
+  /* keep the first, but prefer sha-256: it is what every WebRTC stack
+   * computes, and what the DTLS transport checks against */
+  if (scope->fp == NULL ||
+      (g_strcmp0 (scope->fp_alg, "sha-256") != 0 && g_ascii_strcasecmp (alg, "sha-256") == 0))
     {
+      g_free (scope->fp_alg);
+      g_free (scope->fp);
       scope->fp_alg = g_ascii_strdown (alg, -1);
       scope->fp = g_ascii_strup (fp, -1);
     }

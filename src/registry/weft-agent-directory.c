@@ -224,7 +224,8 @@ index_skills (WeftAgentDirectory *self, WeftAgentRecord *record, gboolean add)
               agents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
               g_hash_table_insert (self->by_skill, g_strdup (skills[i]), agents);
             }
-          g_hash_table_add (agents, g_strdup (agent_id));
+          /* the value is the current record (unowned): routing reads it directly */
+          g_hash_table_replace (agents, g_strdup (agent_id), record);
         }
       else if (agents != NULL)
         {
@@ -772,22 +773,23 @@ weft_agent_directory_route (WeftAgentDirectory *self,
   agents = skill != NULL ? g_hash_table_lookup (self->by_skill, skill) : NULL;
   if (agents != NULL)
     g_hash_table_iter_init (&iter, agents);
-  while (agents != NULL && g_hash_table_iter_next (&iter, &value, NULL))
+  while (agents != NULL && g_hash_table_iter_next (&iter, NULL, &value))
     {
-      WeftAgentRecord *record = g_hash_table_lookup (self->records, value);
+      WeftAgentRecord *record = value;
       LoadInfo *info;
       guint capacity;
       gdouble load;
       gint64 assigned;
 
-      if (record == NULL || !weft_agent_record_has_skill (record, skill) ||
-          compute_health (self, record, now) != WEFT_AGENT_HEALTH_ACTIVE)
+      if (compute_health (self, record, now) != WEFT_AGENT_HEALTH_ACTIVE)
         continue;
       info = g_hash_table_lookup (self->load, weft_agent_record_get_agent_id (record));
       if (push_only && (info == NULL || !info->push_connected))
         continue;
       capacity = MAX (1, weft_agent_record_get_capacity (record));
-      load = (gdouble) used_slots (self, record) / (gdouble) capacity;
+      load = (gdouble) MAX (info != NULL ? info->inflight : 0,
+                            weft_agent_record_get_running_tasks (record)) /
+             (gdouble) capacity;
       assigned = info != NULL ? info->last_assigned : 0;
       if (best == NULL || load < best_load ||
           (load == best_load &&
@@ -890,20 +892,24 @@ weft_agent_directory_get_push_connected (WeftAgentDirectory *self, const gchar *
 void
 weft_agent_directory_tick (WeftAgentDirectory *self)
 {
-  g_autoptr (GPtrArray) records = NULL;
+  g_autoptr (GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
   gint64 now;
 
   g_return_if_fail (WEFT_IS_AGENT_DIRECTORY (self));
 
+  /* collect first, emit after: signal handlers may change the directory; with
+   * thousands of agents only the few that changed cost more than a compare */
   now = weft_agent_directory_now (self);
-  /* a snapshot: signal handlers may remove agents */
-  records = sorted_records (self);
-  g_ptr_array_set_free_func (records, g_object_unref);
-  for (guint i = 0; i < records->len; i++)
-    g_object_ref (g_ptr_array_index (records, i));
-  for (guint i = 0; i < records->len; i++)
+  g_hash_table_iter_init (&iter, self->records);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (compute_health (self, value, now) != weft_agent_record_get_health (value))
+      g_ptr_array_add (changed, g_object_ref (value));
+  g_ptr_array_sort (changed, compare_records);
+  for (guint i = 0; i < changed->len; i++)
     {
-      WeftAgentRecord *record = g_ptr_array_index (records, i);
+      WeftAgentRecord *record = g_ptr_array_index (changed, i);
 
       set_health (self, record, compute_health (self, record, now));
     }

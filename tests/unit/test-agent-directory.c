@@ -707,6 +707,37 @@ test_topology (Fixture *f, gconstpointer data)
     "\"mesh_edges\":[{\"from_peer\":\"alpha-sidecar\",\"to_peer\":\"beta-sidecar\"}]}");
 }
 
+static void
+test_topology_skips_inactive (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WeftAgentRecord) record = NULL;
+  g_autoptr (JsonNode) topology = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonArray *edges;
+  JsonArray *nodes;
+
+  record = register_json (
+    f, "{\"agent_id\":\"alpha\",\"hostname\":\"h\",\"sidecar_peer_id\":\"alpha-sidecar\"}", NULL);
+  g_clear_object (&record);
+  record = register_json (
+    f, "{\"agent_id\":\"beta\",\"hostname\":\"h\",\"sidecar_peer_id\":\"beta-sidecar\"}", NULL);
+  g_clear_object (&record);
+  f->now += 100 * G_USEC_PER_SEC;
+  record = heartbeat_json (f, "{\"agent_id\":\"alpha\"}", NULL, &error);
+  /* beta is stale: still a node, but out of the mesh */
+  topology = weft_agent_directory_build_topology (f->directory);
+  nodes = json_object_get_array_member (json_node_get_object (topology), "nodes");
+  edges = json_object_get_array_member (json_node_get_object (topology), "mesh_edges");
+  g_assert_cmpuint (json_array_get_length (nodes), ==, 2);
+  g_assert_cmpuint (json_array_get_length (edges), ==, 0);
+  g_assert_cmpstr (
+    json_object_get_string_member (json_array_get_object_element (nodes, 1), "health"), ==,
+    "stale");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                      json_array_get_object_element (nodes, 0), "mesh_peers")),
+                    ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -729,6 +760,7 @@ main (int argc, char **argv)
   ADD ("/weft/agent-directory/route-skill-changes", test_route_follows_skill_changes);
   ADD ("/weft/agent-directory/owners", test_owner_checks);
   ADD ("/weft/agent-directory/topology", test_topology);
+  ADD ("/weft/agent-directory/topology-inactive", test_topology_skips_inactive);
 #undef ADD
 
   return g_test_run ();

@@ -353,6 +353,50 @@ test_api_keys (Fixture *f, gconstpointer data)
   g_assert_error (error, WEFT_ERROR, WEFT_ERROR_NOT_FOUND);
 }
 
+/* an implementation that provides nothing: the interface reports it instead of
+ * crashing, so a partial backend (a PostgreSQL one in progress) fails cleanly */
+#define TEST_TYPE_EMPTY_STORE (test_empty_store_get_type ())
+G_DECLARE_FINAL_TYPE (TestEmptyStore, test_empty_store, TEST, EMPTY_STORE, GObject)
+struct _TestEmptyStore
+{
+  GObject parent_instance;
+};
+static void
+test_empty_store_iface_init (WeftStoreInterface *iface)
+{
+}
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestEmptyStore,
+                               test_empty_store,
+                               G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (WEFT_TYPE_STORE, test_empty_store_iface_init))
+static void
+test_empty_store_class_init (TestEmptyStoreClass *klass)
+{
+}
+static void
+test_empty_store_init (TestEmptyStore *self)
+{
+}
+
+static void
+test_interface_not_supported (void)
+{
+  g_autoptr (WeftStore) store = g_object_new (TEST_TYPE_EMPTY_STORE, NULL);
+  g_autoptr (WeftAgentRecord) record = weft_agent_record_new ("a");
+  g_autoptr (GPtrArray) loaded = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (weft_store_save_agent (store, record, &error));
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  loaded = weft_store_load_tasks (store, &error);
+  g_assert_null (loaded);
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  g_assert_false (weft_store_delete_api_key (store, "x", &error));
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_NOT_SUPPORTED);
+}
+
 /* child side of the kill -9 test: writes forever, printing each acknowledged id */
 static int
 run_writer_child (const gchar *path)
@@ -477,6 +521,7 @@ main (int argc, char **argv)
   g_test_add ("/weft/store-sqlite/newer-schema-refused", Fixture, NULL, fixture_set_up,
               test_newer_schema_refused, fixture_tear_down);
   g_test_add_func ("/weft/store-sqlite/unopenable-path", test_unopenable_path);
+  g_test_add_func ("/weft/store-sqlite/interface-not-supported", test_interface_not_supported);
   g_test_add ("/weft/store-sqlite/agents", Fixture, NULL, fixture_set_up, test_agents_round_trip,
               fixture_tear_down);
   g_test_add ("/weft/store-sqlite/tasks", Fixture, NULL, fixture_set_up, test_tasks_round_trip,

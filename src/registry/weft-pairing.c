@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 
 #include "weft-error.h"
@@ -73,6 +74,27 @@ G_DEFINE_FINAL_TYPE (WeftPairing, weft_pairing, G_TYPE_OBJECT)
 
 /* helpers */
 
+/* reads @length bytes from /dev/urandom; for kernels or sandboxes without
+ * getrandom() */
+static gboolean
+read_urandom (guint8 *buffer, gsize length, GError **error)
+{
+  g_autoptr (GInputStream) stream = NULL;
+  g_autoptr (GFile) file = g_file_new_for_path ("/dev/urandom");
+  gsize got = 0;
+
+  stream = G_INPUT_STREAM (g_file_read (file, NULL, error));
+  if (stream == NULL || !g_input_stream_read_all (stream, buffer, length, &got, NULL, error))
+    return FALSE;
+  if (got != length)
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_FAILED,
+                   _ ("Cannot read random bytes: /dev/urandom ended early"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 weft_pairing_random_bytes (guint8 *buffer, gsize length, GError **error)
 {
@@ -82,12 +104,14 @@ weft_pairing_random_bytes (guint8 *buffer, gsize length, GError **error)
     {
       gssize n = getrandom (buffer + filled, length - filled, 0);
 
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno == ENOSYS)
+        return read_urandom (buffer, length, error);
       if (n < 0)
         {
           gint saved_errno = errno;
 
-          if (saved_errno == EINTR)
-            continue;
           g_set_error (error, WEFT_ERROR, WEFT_ERROR_FAILED,
                        _ ("Cannot read random bytes from the kernel: %s"),
                        g_strerror (saved_errno));

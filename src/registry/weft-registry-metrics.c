@@ -127,7 +127,8 @@ append_double (GString *out, gdouble v)
 {
   gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
 
-  g_string_append (out, g_ascii_dtostr (buf, sizeof buf, v));
+  /* 15 significant digits: enough for counters, and bucket bounds print as written */
+  g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.15g", v));
 }
 
 void

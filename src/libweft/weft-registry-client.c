@@ -5,7 +5,7 @@
 #include <libsoup/soup.h>
 
 #include "weft-error.h"
-#include "weft-registry-client.h"
+#include "weft-registry-client-private.h"
 
 /**
  * WeftRegistryClient:
@@ -236,12 +236,42 @@ weft_registry_client_class_init (WeftRegistryClientClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
+/* proxies come from the environment (http_proxy, https_proxy, all_proxy,
+ * no_proxy) as for any daemon; desktop proxy settings would load GIO modules
+ * (and a C++ runtime) into every agent for nothing */
+GProxyResolver *
+weft_registry_client_proxy_resolver_from_env (void)
+{
+  const gchar *names[] = { "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY",
+                           "all_proxy",   "ALL_PROXY",   NULL };
+  const gchar *proxy = NULL;
+  const gchar *no_proxy = g_getenv ("no_proxy");
+  g_auto (GStrv) ignore = NULL;
+
+  for (guint i = 0; names[i] != NULL && proxy == NULL; i++)
+    {
+      proxy = g_getenv (names[i]);
+      if (proxy != NULL && *proxy == '\0')
+        proxy = NULL;
+    }
+  if (no_proxy == NULL)
+    no_proxy = g_getenv ("NO_PROXY");
+  if (proxy == NULL)
+    return NULL;
+  if (no_proxy != NULL && *no_proxy != '\0')
+    ignore = g_strsplit (no_proxy, ",", -1);
+  return g_simple_proxy_resolver_new (proxy, ignore);
+}
+
 static void
 weft_registry_client_init (WeftRegistryClient *self)
 {
+  g_autoptr (GProxyResolver) resolver = weft_registry_client_proxy_resolver_from_env ();
+
   self->timeout = DEFAULT_TIMEOUT;
-  self->session = soup_session_new_with_options ("timeout", DEFAULT_TIMEOUT, "user-agent",
-                                                 "weft/" PACKAGE_VERSION, NULL);
+  self->session =
+    soup_session_new_with_options ("timeout", DEFAULT_TIMEOUT, "user-agent",
+                                   "weft/" PACKAGE_VERSION, "proxy-resolver", resolver, NULL);
 }
 
 /**

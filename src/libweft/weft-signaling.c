@@ -5,6 +5,7 @@
 #include <libsoup/soup.h>
 
 #include "weft-error.h"
+#include "weft-registry-client-private.h"
 #include "weft-signaling.h"
 
 /**
@@ -331,11 +332,14 @@ weft_signaling_class_init (WeftSignalingClass *klass)
 static void
 weft_signaling_init (WeftSignaling *self)
 {
+  g_autoptr (GProxyResolver) resolver = weft_registry_client_proxy_resolver_from_env ();
+
   self->backoff_min_ms = 500;
   self->backoff_max_ms = 30000;
   /* no I/O timeout: the socket is idle between frames by design */
-  self->session = soup_session_new_with_options ("timeout", 0, "idle-timeout", 0, "user-agent",
-                                                 "weft/" PACKAGE_VERSION, NULL);
+  self->session =
+    soup_session_new_with_options ("timeout", 0, "idle-timeout", 0, "user-agent",
+                                   "weft/" PACKAGE_VERSION, "proxy-resolver", resolver, NULL);
 }
 
 /**

@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Agent benchmarks, one run: idle RSS of weft-agent, and delegation through the
+registry with task push beside the same delegation with heartbeat polling only.
+
+Knobs: WEFT_BENCH_PUSH_N (default 300), WEFT_BENCH_POLL_N (default 12)."""
+
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from agent_harness import Agent, Registry, Workdir, wait_for  # noqa: E402
+
+from gi.repository import Gio, GLib  # noqa: E402
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def rollup_kib(pid, field):
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def percentile(values, p):
+    values = sorted(values)
+    k = (len(values) - 1) * p / 100.0
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def delegate_times(bus, name, n):
+    proxy = Gio.DBusProxy.new_sync(bus, Gio.DBusProxyFlags.DO_NOT_LOAD_PROPERTIES, None, name,
+                                   "/org/weft/Agent1", "org.weft.Agent1", None)
+    times = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        reply = proxy.call_sync("Delegate", GLib.Variant("(sssb)", ("alpha", "user_intervention",
+                                                                     "ping %d" % i, True)),
+                                Gio.DBusCallFlags.NONE, 150000, None)
+        times.append((time.perf_counter() - t0) * 1000.0)
+        assert reply.unpack()[0] == "Received: ping %d" % i, reply
+    return times
+
+
+def run_pair(work, reg, args, n):
+    alpha = Agent(work.path, reg, "alpha", "ak_alpha", builtin=["user_intervention"]).start(*args)
+    beta = Agent(work.path, reg, "beta", "ak_beta", builtin=["delegate"]).start(*args)
+    try:
+        bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+        delegate_times(bus, beta.bus_name, min(n, 5))  # warm up
+        return delegate_times(bus, beta.bus_name, n), alpha
+    finally:
+        beta.stop()
+        alpha.stop()
+
+
+def main():
+    push_n = int(os.environ.get("WEFT_BENCH_PUSH_N", "300"))
+    poll_n = int(os.environ.get("WEFT_BENCH_POLL_N", "12"))
+    work = Workdir()
+    reg = Registry(work.path)
+    reg.start()
+    try:
+        # idle RSS: a started agent with every built-in skill, after it settled
+        idle = Agent(work.path, reg, "idle", "ak_gamma",
+                     builtin=["list_agents", "find_agent", "delegate", "mesh_send",
+                              "mesh_broadcast", "user_intervention"]).start()
+        time.sleep(3)
+        rss = rss_kib(idle.proc.pid)
+        shared = rollup_kib(idle.proc.pid, "Shared_Clean")
+        private = rollup_kib(idle.proc.pid, "Private_Dirty")
+        idle.stop()
+        print("agent idle RSS: %.2f MB (target <= 8 MB): %s; of it %.2f MB shared library "
+              "pages, %.2f MB private dirty"
+              % (rss / 1024.0, "ok" if rss <= 8 * 1024 else "OVER", shared / 1024.0,
+                 private / 1024.0))
+
+        push, _ = run_pair(work, reg, ["--heartbeat-interval", "15"], push_n)
+        poll, _ = run_pair(work, reg, ["--no-push", "--heartbeat-interval", "1"], poll_n)
+        p50, p99 = percentile(push, 50), percentile(push, 99)
+        q50, q99 = percentile(poll, 50), percentile(poll, 99)
+        print("delegation via registry, push    (n=%d): p50 %.2f ms  p99 %.2f ms  (target p50 <= 10 ms): %s"
+              % (len(push), p50, p99, "ok" if p50 <= 10 else "OVER"))
+        print("delegation via registry, polling (n=%d): p50 %.2f ms  p99 %.2f ms"
+              % (len(poll), q50, q99))
+        print("polling / push, p50: %.1fx" % (q50 / p50))
+    finally:
+        reg.stop()
+        work.cleanup()
+
+
+if __name__ == "__main__":
+    main()

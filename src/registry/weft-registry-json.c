@@ -26,6 +26,13 @@ weft_registry_json_parse_object (const gchar *data, gssize length, GError **erro
                    _ ("The request body is not valid JSON: it contains a NUL byte"));
       return NULL;
     }
+  /* JSON is UTF-8 (RFC 8259); a body that is not would be stored and echoed as is */
+  if (!g_utf8_validate_len (data, (gsize) length, NULL))
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
+                   _ ("The request body is not valid JSON: it is not UTF-8"));
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, data, length, &local_error))
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,

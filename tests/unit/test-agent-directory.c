@@ -166,6 +166,7 @@ test_registration_body_errors (void)
     { "", WEFT_ERROR_INVALID_DATA, NULL },
     { "{\"agent_id\":", WEFT_ERROR_INVALID_DATA, NULL },
     { "not json", WEFT_ERROR_INVALID_DATA, NULL },
+    { "{\"agent_id\":\"\xff\xfe\",\"hostname\":\"h\"}", WEFT_ERROR_INVALID_DATA, "UTF-8" },
     { "[1,2]", WEFT_ERROR_INVALID_ARGUMENT, NULL },
     { "{\"hostname\":\"h\"}", WEFT_ERROR_INVALID_ARGUMENT, "agent_id" },
     { "{\"agent_id\":\"a\"}", WEFT_ERROR_INVALID_ARGUMENT, "hostname" },

@@ -118,4 +118,29 @@ weft_registry_server_bind_agent (WeftRegistryServer *self,
 void
 weft_registry_server_refresh_binding (WeftRegistryServer *self, WeftAgentRecord *record);
 
+/* weft-registry-server-limits.c */
+gchar *
+weft_registry_server_remote_address (SoupServerMessage *msg);
+gboolean
+weft_registry_server_early_checks (WeftRegistryServer *self,
+                                   SoupServerMessage *msg,
+                                   const char *path);
+void
+weft_registry_server_early_handler (SoupServer *soup,
+                                    SoupServerMessage *msg,
+                                    const char *path,
+                                    GHashTable *query,
+                                    gpointer user_data);
+void
+weft_registry_server_sweep_connections (WeftRegistryServer *self);
+gboolean
+weft_registry_server_sweep_timeout (gpointer user_data);
+
+/* weft-registry-server-push.c */
+extern const WeftAuthBackend weft_registry_server_auth_backend;
+void
+weft_registry_server_connect_push (WeftRegistryServer *self);
+gboolean
+weft_registry_server_load_keys (WeftRegistryServer *self, GError **error);
+
 G_END_DECLS

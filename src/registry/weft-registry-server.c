@@ -2,12 +2,9 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "weft.h"
-#include "weft-pairing-entry.h"
 #include "weft-registry-server-private.h"
 #include "weft-store-sqlite.h"
 
@@ -57,277 +54,6 @@ add_cors_headers (SoupServerMessage *msg)
   soup_message_headers_replace (h, "Access-Control-Allow-Origin", "*");
 }
 
-/* ---- replies that bypass libsoup: used before the body is read ---- */
-
-typedef struct
-{
-  GIOStream *stream; /* (owned) */
-  GBytes *response;  /* (owned) */
-  GCancellable *cancellable;
-  guint timeout_id;
-  gsize drained;
-  gsize drain_limit;
-} Closer;
-
-static void
-closer_free (Closer *c)
-{
-  g_clear_handle_id (&c->timeout_id, g_source_remove);
-  g_io_stream_close_async (c->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-  g_clear_object (&c->stream);
-  g_clear_object (&c->cancellable);
-  g_clear_pointer (&c->response, g_bytes_unref);
-  g_free (c);
-}
-
-static gboolean
-closer_timeout (gpointer user_data)
-{
-  Closer *c = user_data;
-
-  c->timeout_id = 0;
-  g_cancellable_cancel (c->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-closer_drained (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Closer *c = user_data;
-  g_autoptr (GBytes) bytes =
-    g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, NULL);
-
-  /* read what the client still sends so that it sees the answer instead of a reset */
-  if (bytes != NULL && g_bytes_get_size (bytes) > 0 && c->drained < c->drain_limit)
-    {
-      c->drained += g_bytes_get_size (bytes);
-      g_input_stream_read_bytes_async (g_io_stream_get_input_stream (c->stream), 65536,
-                                       G_PRIORITY_LOW, c->cancellable, closer_drained, c);
-      return;
-    }
-  closer_free (c);
-}
-
-static void
-closer_written (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Closer *c = user_data;
-
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL))
-    {
-      closer_free (c);
-      return;
-    }
-  if (G_IS_SOCKET_CONNECTION (c->stream))
-    g_socket_shutdown (g_socket_connection_get_socket (G_SOCKET_CONNECTION (c->stream)), FALSE,
-                       TRUE, NULL);
-  g_input_stream_read_bytes_async (g_io_stream_get_input_stream (c->stream), 65536, G_PRIORITY_LOW,
-                                   c->cancellable, closer_drained, c);
-}
-
-/* answers @msg with @status and a JSON error, then closes the connection without reading
- * the request body (which may be huge) */
-static void
-reject_and_close (WeftRegistryServer *self,
-                  SoupServerMessage *msg,
-                  guint status,
-                  const gchar *message)
-{
-  g_autoptr (JsonNode) body = weft_json_error_new (message);
-  g_autofree gchar *json = json_to_string (body, FALSE);
-  g_autofree gchar *head = NULL;
-  g_autoptr (GIOStream) stream = NULL;
-  Closer *c;
-  gsize len;
-
-  /* the response head is fixed text; the body goes through json-glib */
-  head = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
-                          "Content-Type: application/json\r\n"
-                          "Content-Length: %" G_GSIZE_FORMAT "\r\n"
-                          "Access-Control-Allow-Origin: *\r\n"
-                          "Connection: close\r\n\r\n%s",
-                          status, soup_status_get_phrase (status), strlen (json), json);
-  weft_registry_metrics_observe_request (self->metrics, "limit",
-                                         soup_server_message_get_method (msg), status, 0);
-  stream = soup_server_message_steal_connection (msg);
-  if (stream == NULL)
-    return;
-  c = g_new0 (Closer, 1);
-  c->stream = g_steal_pointer (&stream);
-  c->cancellable = g_cancellable_new ();
-  c->drain_limit = MAX (self->config->max_body_size * 4, 16 * 1024 * 1024);
-  len = strlen (head);
-  c->response = g_bytes_new_take (g_steal_pointer (&head), len);
-  c->timeout_id = g_timeout_add_seconds (DRAIN_TIMEOUT_S, closer_timeout, c);
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (c->stream),
-                                   g_bytes_get_data (c->response, NULL), len, G_PRIORITY_DEFAULT,
-                                   c->cancellable, closer_written, c);
-}
-
-/* ---- connection accounting ---- */
-
-static gchar *
-message_remote_address (SoupServerMessage *msg)
-{
-  GSocketAddress *addr = soup_server_message_get_remote_address (msg);
-
-  if (addr != NULL && G_IS_INET_SOCKET_ADDRESS (addr))
-    return g_inet_address_to_string (
-      g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
-  return g_strdup ("unknown");
-}
-
-static void
-release_address (WeftRegistryServer *self, const gchar *address)
-{
-  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->conns_per_address, address));
-
-  if (n <= 1)
-    g_hash_table_remove (self->conns_per_address, address);
-  else
-    g_hash_table_insert (self->conns_per_address, g_strdup (address), GUINT_TO_POINTER (n - 1));
-}
-
-/* whether the client has gone: libsoup 3.2 neither closes nor frees an idle keep-alive
- * connection whose client hung up, so this looks at the socket itself */
-static gboolean
-socket_is_gone (GSocket *sock)
-{
-  GIOCondition cond;
-  gchar byte;
-
-  if (g_socket_is_closed (sock))
-    return TRUE;
-  cond = g_socket_condition_check (sock, G_IO_IN | G_IO_HUP | G_IO_ERR);
-  if (cond & (G_IO_HUP | G_IO_ERR))
-    return TRUE;
-  if ((cond & G_IO_IN) && recv (g_socket_get_fd (sock), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
-    return TRUE;
-  return FALSE;
-}
-
-/* finds connections whose client is gone, releases their count and closes them (which
- * also gives their descriptor back: libsoup would keep it) */
-static void
-sweep_connections (WeftRegistryServer *self)
-{
-  GHashTableIter iter;
-  GSocket *sock;
-  const gchar *address;
-
-  self->last_sweep = g_get_monotonic_time ();
-  g_hash_table_iter_init (&iter, self->tracked);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &sock, (gpointer *) &address))
-    if (socket_is_gone (sock))
-      {
-        if (!g_socket_is_closed (sock))
-          g_socket_close (sock, NULL);
-        release_address (self, address);
-        g_hash_table_iter_remove (&iter);
-      }
-}
-
-static gboolean
-sweep_timeout (gpointer user_data)
-{
-  sweep_connections (user_data);
-  return G_SOURCE_CONTINUE;
-}
-
-/* counts each TCP connection once, when its first request arrives; FALSE when the
- * client address holds too many */
-static gboolean
-track_connection (WeftRegistryServer *self, SoupServerMessage *msg)
-{
-  GSocket *sock = soup_server_message_get_socket (msg);
-  gchar *address;
-  guint n;
-
-  if (sock == NULL || g_hash_table_contains (self->tracked, sock))
-    return TRUE;
-  address = message_remote_address (msg);
-  n = GPOINTER_TO_UINT (g_hash_table_lookup (self->conns_per_address, address)) + 1;
-  /* sweeping polls every connection: do it at most a few times a second, and always before
-   * refusing someone */
-  if (g_get_monotonic_time () - self->last_sweep > SWEEP_MIN_INTERVAL_US ||
-      (self->config->max_connections_per_address > 0 &&
-       n > self->config->max_connections_per_address))
-    {
-      sweep_connections (self);
-      n = GPOINTER_TO_UINT (g_hash_table_lookup (self->conns_per_address, address)) + 1;
-    }
-  g_hash_table_insert (self->conns_per_address, g_strdup (address), GUINT_TO_POINTER (n));
-  g_hash_table_insert (self->tracked, g_object_ref (sock), address);
-  if (self->config->max_connections_per_address > 0 &&
-      n > self->config->max_connections_per_address)
-    {
-      g_message ("Refusing a connection from %s: it holds %u, the limit is %u", address, n - 1,
-                 self->config->max_connections_per_address);
-      weft_registry_metrics_count_limit (self->metrics, "connections-per-address");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* ---- early checks, before the body is read ---- */
-
-static void
-on_got_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
-{
-  WeftRegistryServer *self = user_data;
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-
-  if ((gsize) body->length > self->config->max_body_size)
-    {
-      g_signal_handlers_disconnect_by_func (msg, on_got_chunk, user_data);
-      g_message ("Refusing a chunked %s %s: body exceeds %" G_GSIZE_FORMAT " bytes",
-                 soup_server_message_get_method (msg),
-                 g_uri_get_path (soup_server_message_get_uri (msg)), self->config->max_body_size);
-      weft_registry_metrics_count_limit (self->metrics, "body-size");
-      reject_and_close (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                        _ ("request body too large"));
-    }
-}
-
-/* FALSE when @msg was answered and its connection closed */
-static gboolean
-early_checks (WeftRegistryServer *self, SoupServerMessage *msg, const char *path)
-{
-  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
-  SoupEncoding enc = soup_message_headers_get_encoding (h);
-
-  if (!track_connection (self, msg))
-    {
-      reject_and_close (self, msg, 429, _ ("too many connections from this address"));
-      return FALSE;
-    }
-  if (enc == SOUP_ENCODING_CONTENT_LENGTH &&
-      (guint64) soup_message_headers_get_content_length (h) > self->config->max_body_size)
-    {
-      g_message ("Refusing %s %s: Content-Length %" G_GINT64_FORMAT " exceeds %" G_GSIZE_FORMAT
-                 " bytes",
-                 soup_server_message_get_method (msg), path,
-                 soup_message_headers_get_content_length (h), self->config->max_body_size);
-      weft_registry_metrics_count_limit (self->metrics, "body-size");
-      reject_and_close (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                        _ ("request body too large"));
-      return FALSE;
-    }
-  if (enc == SOUP_ENCODING_CHUNKED || enc == SOUP_ENCODING_EOF)
-    g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), self);
-  return TRUE;
-}
-
-static void
-early_handler (SoupServer *soup,
-               SoupServerMessage *msg,
-               const char *path,
-               GHashTable *query,
-               gpointer user_data)
-{
-  early_checks (WEFT_REGISTRY_SERVER (user_data), msg, path);
-}
-
 /* ---- requests ---- */
 
 static void
@@ -374,7 +100,7 @@ weft_request_header (WeftRequest *req, const gchar *name)
 gchar *
 weft_request_remote_address (WeftRequest *req)
 {
-  return message_remote_address (req->msg);
+  return weft_registry_server_remote_address (req->msg);
 }
 
 static void
@@ -685,7 +411,7 @@ ws_early_handler (SoupServer *soup,
   guint status = 0;
   const gchar *message = NULL;
 
-  if (!early_checks (self, msg, path))
+  if (!weft_registry_server_early_checks (self, msg, path))
     return;
 
   if (soup_server_message_get_method (msg) != SOUP_METHOD_GET)
@@ -753,275 +479,6 @@ ws_callback (SoupServer *soup,
   weft_registry_metrics_observe_request (self->metrics, "/ws", "GET", 101, 0);
   g_debug ("signaling socket opened for %s", principal->peer_id);
   weft_signaling_hub_add_connection (self->hub, conn, principal);
-}
-
-/* ---- push: tasks to agents and submitters ---- */
-
-static const gchar *
-peer_for_agent (WeftRegistryServer *self, const gchar *agent_id)
-{
-  const gchar *peer = g_hash_table_lookup (self->bindings, agent_id);
-
-  if (peer != NULL && weft_signaling_hub_has_peer (self->hub, peer))
-    return peer;
-  return NULL;
-}
-
-static JsonNode *
-task_frame (const gchar *type, const gchar *target, WeftTask *task, const gchar *agent_id)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) payload = NULL;
-
-  json_builder_begin_object (b);
-  if (agent_id != NULL)
-    {
-      json_builder_set_member_name (b, "agent_id");
-      json_builder_add_string_value (b, agent_id);
-    }
-  json_builder_set_member_name (b, "task");
-  json_builder_add_value (b, weft_task_to_json_node (task));
-  json_builder_end_object (b);
-  payload = json_builder_get_root (b);
-  return weft_signaling_frame_new (type, "registry", target, payload);
-}
-
-static void
-on_task_assigned (WeftTaskQueue *queue, WeftTask *task, const gchar *agent_id, gpointer user_data)
-{
-  WeftRegistryServer *self = user_data;
-  const gchar *peer = peer_for_agent (self, agent_id);
-  g_autoptr (JsonNode) frame = NULL;
-
-  if (peer == NULL)
-    return;
-  frame = task_frame ("task_assigned", peer, task, agent_id);
-  weft_signaling_hub_send (self->hub, peer, frame);
-}
-
-static void
-on_task_updated (WeftTaskQueue *queue, WeftTask *task, const gchar *submitter, gpointer user_data)
-{
-  WeftRegistryServer *self = user_data;
-  g_autoptr (JsonNode) frame = NULL;
-
-  if (submitter == NULL || submitter[0] == '\0')
-    return;
-  frame = task_frame ("task_updated", NULL, task, NULL);
-  weft_signaling_hub_send_to_credential (self->hub, submitter, frame);
-}
-
-void
-weft_registry_server_bind_agent (WeftRegistryServer *self,
-                                 const gchar *agent_id,
-                                 const gchar *peer_id)
-{
-  const gchar *old = g_hash_table_lookup (self->bindings, agent_id);
-
-  if (g_strcmp0 (old, peer_id) == 0)
-    return;
-  g_hash_table_insert (self->bindings, g_strdup (agent_id), g_strdup (peer_id));
-  g_debug ("agent %s reachable on signaling peer %s", agent_id, peer_id);
-  weft_agent_directory_set_push_connected (self->directory, agent_id, TRUE);
-}
-
-/* whether @principal may receive the tasks of the agent @record */
-static gboolean
-principal_may_serve (WeftPrincipal *principal, WeftAgentRecord *record)
-{
-  WeftActor actor = { principal->anonymous ? NULL : principal->credential_id,
-                      weft_principal_is_admin (principal) };
-
-  return weft_actor_may_act_for (&actor, weft_agent_record_get_owner (record));
-}
-
-/* binds @record to the socket that asked for its tasks, once both exist */
-void
-weft_registry_server_refresh_binding (WeftRegistryServer *self, WeftAgentRecord *record)
-{
-  const gchar *agent_id = weft_agent_record_get_agent_id (record);
-  const gchar *peer;
-  WeftPrincipal *p;
-
-  if (peer_for_agent (self, agent_id) != NULL)
-    return;
-  peer = g_hash_table_lookup (self->wanted, agent_id);
-  if (peer == NULL)
-    return;
-  p = weft_signaling_hub_get_principal (self->hub, peer);
-  if (p != NULL && principal_may_serve (p, record))
-    weft_registry_server_bind_agent (self, agent_id, peer);
-}
-
-static void
-on_peer_registered (WeftSignalingHub *hub,
-                    const gchar *peer_id,
-                    WeftPrincipal *principal,
-                    JsonNode *payload,
-                    gpointer user_data)
-{
-  WeftRegistryServer *self = user_data;
-  JsonNode *id;
-  g_autoptr (WeftAgentRecord) record = NULL;
-
-  /* only a socket that names its agent ({"agent_id": "..."} in the register payload) gets
-   * tasks pushed: a chatixia sidecar ignores task frames, and a task pushed to it would be
-   * hidden from its agent's heartbeats */
-  if (payload == NULL || !JSON_NODE_HOLDS_OBJECT (payload))
-    return;
-  id = json_object_get_member (json_node_get_object (payload), "agent_id");
-  if (id == NULL || json_node_get_value_type (id) != G_TYPE_STRING ||
-      json_node_get_string (id)[0] == '\0')
-    return;
-  g_hash_table_insert (self->wanted, g_strdup (json_node_get_string (id)), g_strdup (peer_id));
-  /* the agent may register over HTTP before or after its socket */
-  record = weft_agent_directory_get (self->directory, json_node_get_string (id), NULL);
-  if (record != NULL)
-    weft_registry_server_refresh_binding (self, record);
-}
-
-static gboolean
-value_is_peer (gpointer key, gpointer value, gpointer peer_id)
-{
-  return g_str_equal (value, peer_id);
-}
-
-static void
-on_peer_left (WeftSignalingHub *hub,
-              const gchar *peer_id,
-              WeftPrincipal *principal,
-              gpointer user_data)
-{
-  WeftRegistryServer *self = user_data;
-  GHashTableIter iter;
-  const gchar *agent_id, *bound;
-  g_autoptr (GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
-
-  g_hash_table_iter_init (&iter, self->bindings);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &agent_id, (gpointer *) &bound))
-    if (g_str_equal (bound, peer_id))
-      g_ptr_array_add (gone, g_strdup (agent_id));
-  for (guint i = 0; i < gone->len; i++)
-    {
-      g_hash_table_remove (self->bindings, g_ptr_array_index (gone, i));
-      weft_agent_directory_set_push_connected (self->directory, g_ptr_array_index (gone, i), FALSE);
-    }
-  g_hash_table_foreach_remove (self->wanted, value_is_peer, (gpointer) peer_id);
-}
-
-static void
-on_pairing_revoked (WeftPairing *pairing,
-                    const gchar *entry_id,
-                    const gchar *peer_id,
-                    gpointer user_data)
-{
-  WeftRegistryServer *self = user_data;
-  g_autofree gchar *credential_id = g_strconcat ("device:", entry_id, NULL);
-
-  weft_auth_revoke_credential (self->auth, credential_id);
-}
-
-/* ---- WeftAuth backend over the pairing state and the store ---- */
-
-static gboolean
-backend_lookup_device_token (gpointer user_data,
-                             const gchar *device_token,
-                             gchar **out_entry_id,
-                             gchar **out_peer_id)
-{
-  WeftRegistryServer *self = user_data;
-  g_autoptr (WeftPairingEntry) entry =
-    weft_pairing_lookup_device_token (self->pairing, device_token, NULL);
-
-  if (entry == NULL)
-    return FALSE;
-  *out_entry_id = g_strdup (weft_pairing_entry_get_id (entry));
-  *out_peer_id = g_strdup (weft_pairing_entry_get_peer_id (entry));
-  return TRUE;
-}
-
-static gboolean
-backend_entry_is_approved (gpointer user_data, const gchar *entry_id)
-{
-  WeftRegistryServer *self = user_data;
-  g_autoptr (WeftPairingEntry) entry = weft_pairing_get (self->pairing, entry_id, NULL);
-
-  return entry != NULL && weft_pairing_entry_get_status (entry) == WEFT_PAIRING_STATUS_APPROVED;
-}
-
-static gboolean
-backend_peer_is_approved (gpointer user_data, const gchar *peer_id)
-{
-  WeftRegistryServer *self = user_data;
-
-  return weft_pairing_is_peer_approved (self->pairing, peer_id);
-}
-
-static gboolean
-backend_save_key (gpointer user_data,
-                  const WeftApiKeyInfo *info,
-                  const gchar *key_hash,
-                  GError **error)
-{
-  WeftRegistryServer *self = user_data;
-  g_autoptr (WeftStoreApiKey) key =
-    weft_store_api_key_new (info->id, key_hash, info->peer_id, weft_role_to_string (info->role),
-                            info->created_at * G_USEC_PER_SEC);
-
-  return weft_store_save_api_key (self->store, key, error);
-}
-
-static gboolean
-backend_delete_key (gpointer user_data, const gchar *id, GError **error)
-{
-  WeftRegistryServer *self = user_data;
-
-  return weft_store_delete_api_key (self->store, id, error);
-}
-
-static const WeftAuthBackend auth_backend = {
-  backend_lookup_device_token, backend_entry_is_approved,
-  backend_peer_is_approved,    backend_save_key,
-  backend_delete_key,
-};
-
-static gboolean
-load_keys (WeftRegistryServer *self, GError **error)
-{
-  WeftRegistryConfig *config = self->config;
-  g_autoptr (GPtrArray) stored = NULL;
-  gboolean have_file =
-    config->api_keys_file != NULL &&
-    (config->api_keys_file_explicit || g_file_test (config->api_keys_file, G_FILE_TEST_EXISTS));
-
-  /* Weft only falls back to the built-in dev key in --dev mode */
-  if (have_file)
-    {
-      if (!weft_auth_load_api_keys_file (self->auth, config->api_keys_file, config->dev, error))
-        return FALSE;
-    }
-  else if (config->dev)
-    weft_auth_add_dev_key (self->auth);
-
-  stored = weft_store_load_api_keys (self->store, error);
-  if (stored == NULL)
-    return FALSE;
-  for (guint i = 0; i < stored->len; i++)
-    {
-      WeftStoreApiKey *k = g_ptr_array_index (stored, i);
-      WeftApiKeyInfo info = { k->id, k->peer_id, WEFT_ROLE_AGENT,
-                              NULL,  FALSE,      k->created_at / G_USEC_PER_SEC };
-      g_autoptr (GError) local_error = NULL;
-
-      if (!weft_role_from_string (k->role, &info.role))
-        {
-          g_warning ("Ignoring stored API key %s: unknown role %s", k->id, k->role);
-          continue;
-        }
-      if (!weft_auth_add_stored_key (self->auth, &info, k->key_hash, &local_error))
-        g_warning ("Ignoring stored API key %s: %s", k->id, local_error->message);
-    }
-  return TRUE;
 }
 
 /* ---- object ---- */
@@ -1128,8 +585,8 @@ weft_registry_server_new (WeftRegistryConfig *config, GError **error)
 
   self->auth =
     weft_auth_new (config->secret, config->jwt_lifetime, config->jwt_leeway, config->anonymous);
-  weft_auth_set_backend (self->auth, &auth_backend, self);
-  if (!load_keys (self, error))
+  weft_auth_set_backend (self->auth, &weft_registry_server_auth_backend, self);
+  if (!weft_registry_server_load_keys (self, error))
     return NULL;
 
   self->hub = weft_signaling_hub_new (self->auth);
@@ -1137,16 +594,12 @@ weft_registry_server_new (WeftRegistryConfig *config, GError **error)
                                  config->ws_max_frames_per_second, config->ws_frame_burst);
   self->metrics = weft_registry_metrics_new ();
 
-  g_signal_connect (self->tasks, "task-assigned", G_CALLBACK (on_task_assigned), self);
-  g_signal_connect (self->tasks, "task-updated", G_CALLBACK (on_task_updated), self);
-  g_signal_connect (self->hub, "peer-registered", G_CALLBACK (on_peer_registered), self);
-  g_signal_connect (self->hub, "peer-left", G_CALLBACK (on_peer_left), self);
-  g_signal_connect (self->pairing, "revoked", G_CALLBACK (on_pairing_revoked), self);
+  weft_registry_server_connect_push (self);
 
   self->soup = soup_server_new ("server-header", "weft-registry/" PACKAGE_VERSION, NULL);
   /* permessage-deflate would let a small frame inflate past the message size limit */
   soup_server_remove_websocket_extension (self->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
-  soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
+  soup_server_add_early_handler (self->soup, NULL, weft_registry_server_early_handler, self, NULL);
   soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
   soup_server_add_early_handler (self->soup, "/ws", ws_early_handler, self, NULL);
   soup_server_add_websocket_handler (self->soup, "/ws", NULL, NULL, ws_callback, self, NULL);
@@ -1200,7 +653,8 @@ after_listen (WeftRegistryServer *self)
   if (!self->started)
     {
       self->started = TRUE;
-      self->sweep_id = g_timeout_add_seconds (SWEEP_INTERVAL_S, sweep_timeout, self);
+      self->sweep_id =
+        g_timeout_add_seconds (SWEEP_INTERVAL_S, weft_registry_server_sweep_timeout, self);
       weft_agent_directory_start (self->directory);
       weft_task_queue_start (self->tasks);
       weft_pairing_start (self->pairing);

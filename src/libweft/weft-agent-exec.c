@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "weft-agent-private.h"
@@ -37,11 +40,12 @@ exec_skill_free (ExecSkill *e)
 
 typedef struct
 {
-  GSubprocess *proc;         /* (owned) */
-  GByteArray *out;           /* (owned) */
-  GByteArray *err;           /* (owned) */
-  gchar *skill;              /* (owned) */
-  GCancellable *cancellable; /* (owned) (nullable) */
+  GSubprocess *proc;            /* (owned) */
+  GByteArray *out;              /* (owned) */
+  GByteArray *err;              /* (owned) */
+  gchar *skill;                 /* (owned) */
+  GCancellable *cancellable;    /* (owned) (nullable) */
+  GCancellable *io_cancellable; /* (owned) stops the pipe reads once the handler is gone */
   gulong cancel_id;
   guint timeout_id;
   guint timeout;
@@ -58,11 +62,24 @@ exec_run_free (ExecRun *r)
     g_cancellable_disconnect (r->cancellable, r->cancel_id);
   g_clear_handle_id (&r->timeout_id, g_source_remove);
   g_clear_object (&r->cancellable);
+  g_clear_object (&r->io_cancellable);
   g_clear_object (&r->proc);
   g_byte_array_unref (r->out);
   g_byte_array_unref (r->err);
   g_free (r->skill);
   g_free (r);
+}
+
+/* the handler runs in its own process group: stop it and whatever it started,
+ * so that a grandchild holding the pipes open cannot keep the call alive */
+static void
+kill_handler (ExecRun *r)
+{
+  const gchar *id = g_subprocess_get_identifier (r->proc);
+
+  if (id != NULL)
+    kill (-(pid_t) g_ascii_strtoll (id, NULL, 10), SIGKILL);
+  g_subprocess_force_exit (r->proc);
 }
 
 static void
@@ -168,7 +185,7 @@ read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       if (ctx->buf == r->out && !r->too_large)
         {
           r->too_large = TRUE;
-          g_subprocess_force_exit (r->proc);
+          kill_handler (r);
         }
       /* keep draining so the handler never blocks on a full pipe */
     }
@@ -186,13 +203,20 @@ read_more (GTask *task, GInputStream *stream, GByteArray *buf, gsize cap)
   ctx->task = task;
   ctx->buf = buf;
   ctx->cap = cap;
-  g_input_stream_read_bytes_async (stream, 65536, G_PRIORITY_DEFAULT, NULL, read_cb, ctx);
+  g_input_stream_read_bytes_async (stream, 65536, G_PRIORITY_DEFAULT,
+                                   ((ExecRun *) g_task_get_task_data (task))->io_cancellable,
+                                   read_cb, ctx);
 }
 
 static void
 wait_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
+  ExecRun *r = g_task_get_task_data (user_data);
+
   g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  /* a stopped handler's output no longer matters: do not wait for the pipes */
+  if (r->timed_out || r->cancelled || r->too_large)
+    g_cancellable_cancel (r->io_cancellable);
   step_done (user_data);
 }
 
@@ -211,7 +235,7 @@ cancelled_cb (GCancellable *cancellable, gpointer user_data)
   ExecRun *r = user_data;
 
   r->cancelled = TRUE;
-  g_subprocess_force_exit (r->proc);
+  kill_handler (r);
 }
 
 static gboolean
@@ -221,8 +245,14 @@ exec_timeout_cb (gpointer user_data)
 
   r->timeout_id = 0;
   r->timed_out = TRUE;
-  g_subprocess_force_exit (r->proc);
+  kill_handler (r);
   return G_SOURCE_REMOVE;
+}
+
+static void
+child_setup (gpointer user_data)
+{
+  setpgid (0, 0);
 }
 
 static void
@@ -250,7 +280,9 @@ exec_invoke (WeftSkill *skill,
   g_subprocess_launcher_setenv (launcher, "CHATIXIA_AGENT_ID", e->agent, TRUE);
   g_subprocess_launcher_setenv (launcher, "CHATIXIA_REGISTRY_URL", e->registry, TRUE);
 
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   r = g_new0 (ExecRun, 1);
+  r->io_cancellable = g_cancellable_new ();
   r->out = g_byte_array_new ();
   r->err = g_byte_array_new ();
   r->skill = g_strdup (weft_skill_get_name (skill));
@@ -305,6 +337,24 @@ find_handler (const gchar *dir, const gchar *skill_name)
   return NULL;
 }
 
+/* a handler that exits without reading its input must not kill the agent
+ * with SIGPIPE when we write the arguments; a handler installed by the
+ * application is left alone */
+static void
+ignore_sigpipe_once (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      struct sigaction old;
+
+      if (sigaction (SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+        signal (SIGPIPE, SIG_IGN);
+      g_once_init_leave (&done, 1);
+    }
+}
+
 WeftSkill *
 weft_agent_load_exec_skill (WeftAgent *self, const gchar *dir, GError **error)
 {
@@ -322,6 +372,7 @@ weft_agent_load_exec_skill (WeftAgent *self, const gchar *dir, GError **error)
                    dir);
       return NULL;
     }
+  ignore_sigpipe_once ();
   abs_dir = g_canonicalize_filename (dir, NULL);
   e = g_new0 (ExecSkill, 1);
   e->dir = g_strdup (abs_dir);

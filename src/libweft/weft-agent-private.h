@@ -48,6 +48,25 @@ typedef struct
   gboolean timed_out;
 } WeftAgentRun;
 
+/* a node that owns @object (json_node_init_object() would add a reference) */
+static inline JsonNode *
+weft_agent_node_take_object (JsonObject *object)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, object);
+  return node;
+}
+
+static inline JsonNode *
+weft_agent_node_take_array (JsonArray *array)
+{
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  json_node_take_array (node, array);
+  return node;
+}
+
 /* weft-agent-skills.c: the built-in skills */
 gboolean
 weft_agent_is_builtin_skill (const gchar *name);

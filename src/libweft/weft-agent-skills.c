@@ -31,7 +31,7 @@ string_payload (const gchar *message, const gchar *flag)
   json_object_set_string_member (obj, "message", message != NULL ? message : "");
   if (flag != NULL)
     json_object_set_boolean_member (obj, flag, TRUE);
-  return json_node_init_object (json_node_alloc (), obj);
+  return weft_agent_node_take_object (obj);
 }
 
 static JsonNode *
@@ -45,7 +45,7 @@ task_body (WeftAgent *self, const gchar *skill, const gchar *target, JsonNode *p
   json_object_set_string_member (obj, "source_agent_id", self->name);
   json_object_set_member (obj, "payload", json_node_copy (payload));
   json_object_set_int_member (obj, "ttl", ttl);
-  return json_node_init_object (json_node_alloc (), obj);
+  return weft_agent_node_take_object (obj);
 }
 
 /* ---- delegate ---- */

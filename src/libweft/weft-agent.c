@@ -844,7 +844,7 @@ run_to_json (WeftAgentRun *run)
   json_object_set_string_member (obj, "source_agent_id", run->source);
   json_object_set_string_member (obj, "state", "running");
   json_object_set_double_member (obj, "started_at", (gdouble) run->started_at / G_USEC_PER_SEC);
-  return json_node_init_object (json_node_alloc (), obj);
+  return weft_agent_node_take_object (obj);
 }
 
 /**
@@ -875,7 +875,7 @@ weft_agent_dup_tasks (WeftAgent *self)
     }
   for (GList *l = self->recent.head; l != NULL; l = l->next)
     json_array_add_element (arr, json_node_copy (l->data));
-  return json_node_init_array (json_node_alloc (), arr);
+  return weft_agent_node_take_array (arr);
 }
 
 /**
@@ -1113,7 +1113,7 @@ args_for_skill (WeftSkill *skill, JsonNode *payload)
            json_node_get_value_type (payload) == G_TYPE_STRING &&
            weft_skill_get_parameter (skill, "message", NULL, NULL, NULL, NULL))
     json_object_set_string_member (args, "message", json_node_get_string (payload));
-  return json_node_init_object (json_node_alloc (), args);
+  return weft_agent_node_take_object (args);
 }
 
 static void
@@ -1393,7 +1393,7 @@ build_heartbeat (WeftAgent *self)
   json_object_set_int_member (obj, "capacity", self->max_concurrent);
   json_object_set_int_member (obj, "running_tasks", running);
   json_object_set_double_member (obj, "load", (gdouble) running / self->max_concurrent);
-  return json_node_init_object (json_node_alloc (), obj);
+  return weft_agent_node_take_object (obj);
 }
 
 static void
@@ -1460,7 +1460,7 @@ build_registration (WeftAgent *self)
   json_object_set_object_member (obj, "capabilities", caps);
   json_object_set_string_member (obj, "status", "idle");
   json_object_set_string_member (obj, "mode", "weft");
-  return json_node_init_object (json_node_alloc (), obj);
+  return weft_agent_node_take_object (obj);
 }
 
 static gboolean
@@ -1800,7 +1800,7 @@ weft_agent_invoke_async (WeftAgent *self,
       return;
     }
   if (args == NULL)
-    args = empty = json_node_init_object (json_node_alloc (), json_object_new ());
+    args = empty = weft_agent_node_take_object (json_object_new ());
   if (!JSON_NODE_HOLDS_OBJECT (args))
     {
       g_task_return_new_error (task, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,

@@ -4,7 +4,8 @@
 measured in the same run: plain UDP ping-pong and a plain UDP 1200-byte
 stream between two C processes, and aiortc <-> aiortc in two processes.
 
-Prints the channel-open time (p50 of several opens), the round trip of 1,000
+Prints the channel-open time (p50 of several opens, timed from when both
+processes are up and signalling is connected to the channel's open event), the round trip of 1,000
 100-byte messages (p50, p99) and one-way throughput of 200 MB in 64 KiB
 messages, each beside its reference and as a ratio, with the targets.
 
@@ -39,21 +40,47 @@ def pair(offer_cmd, answer_cmd, timeout=600):
     return o, a
 
 
-def measure(name, offer, answer):
+class TcpSide:
+    def __init__(self, proc, out):
+        self.proc = proc
+        self.lines = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+
+    def one(self, kind):
+        found = [l for l in self.lines if l.get("type") == kind]
+        assert len(found) == 1, (kind, self.lines)
+        return found[0]
+
+
+def tcp_pair(offer_cmd, answer_cmd, timeout=600):
+    """weft-dc-peer signalling over its own loopback TCP socket: the offerer
+    starts timing when the answerer has connected, so process start-up is
+    not counted in the open time"""
+    offerer = subprocess.Popen(offer_cmd + ["--listen", "0"], stdout=subprocess.PIPE, text=True)
+    first = json.loads(offerer.stdout.readline())
+    answerer = subprocess.Popen(answer_cmd + ["--connect", "127.0.0.1:%d" % first["port"]],
+                                stdout=subprocess.PIPE, text=True)
+    out_o = offerer.communicate(timeout=timeout)[0]
+    out_a = answerer.communicate(timeout=timeout)[0]
+    if offerer.returncode != 0 or answerer.returncode != 0:
+        raise SystemExit("benchmark run failed: %s" % " ".join(offer_cmd))
+    return TcpSide(offerer, out_o), TcpSide(answerer, out_a)
+
+
+def measure(name, offer, answer, run=pair):
     """offer/answer: functions building a peer command from extra arguments"""
     opens = []
     for _ in range(OPENS):
-        o, a = pair(offer("--mode", "ping", "--count", "20"), answer("--mode", "echo"))
+        o, a = run(offer("--mode", "ping", "--count", "20"), answer("--mode", "echo"))
         opens.append(o.one("open")["ms"])
-    o, a = pair(offer("--mode", "ping", "--count", str(PINGS), "--size", "100"),
-                answer("--mode", "echo"))
+    o, a = run(offer("--mode", "ping", "--count", str(PINGS), "--size", "100"),
+               answer("--mode", "echo"))
     ping = o.one("result")
-    o, a = pair(offer("--mode", "send", "--megabytes", str(MB), "--size", "65536"),
-                answer("--mode", "recv"))
+    o, a = run(offer("--mode", "send", "--megabytes", str(MB), "--size", "65536"),
+               answer("--mode", "recv"))
     send = o.one("result")
     assert send["verified"], send
     print("# %s: open %s ms; ping p50 %s us p99 %s us; %.1f MB/s" % (
-        name, " ".join("%.1f" % x for x in opens), ping["p50_us"], ping["p99_us"],
+        name, " ".join("%.1f" % x for x in opens), round(ping["p50_us"]), round(ping["p99_us"]),
         send["mb_per_s"]), flush=True)
     return {"open_ms": statistics.median(opens), "p50_us": ping["p50_us"],
             "p99_us": ping["p99_us"], "mb_per_s": send["mb_per_s"]}
@@ -79,7 +106,7 @@ def main():
         udp_stream["packets_per_s"]), flush=True)
 
     weft = measure("weft", lambda *a: [tool, "--offer", "--timeout", "600"] + list(a),
-                   lambda *a: [tool, "--answer", "--timeout", "600"] + list(a))
+                   lambda *a: [tool, "--answer", "--timeout", "600"] + list(a), run=tcp_pair)
 
     aio = None
     if not os.environ.get("WEFT_BENCH_SKIP_AIORTC"):
@@ -87,7 +114,7 @@ def main():
             import aiortc  # noqa: F401
             py = [sys.executable, aiortc_peer, "--timeout", "600"]
             aio = measure("aiortc",
-                          lambda *a: py + ["--offer", "--no-checksum"] + list(a),
+                          lambda *a: py + ["--offer", "--no-checksum", "--wait-ready"] + list(a),
                           lambda *a: py + ["--answer", "--no-checksum"] + list(a))
         except ImportError:
             print("# aiortc is not installed: no aiortc reference")

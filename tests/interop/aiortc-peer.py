@@ -71,6 +71,7 @@ class Peer:
         self.finished = asyncio.get_running_loop().create_future()
         self.start = time.perf_counter()
         self.remote_set = False
+        self.peer_ready = asyncio.Event()
         self.pending = []  # candidates that came before the description
 
     def finish(self, code):
@@ -81,6 +82,9 @@ class Peer:
 
     async def handle(self, msg):
         kind = msg.get("type")
+        if kind == "ready":
+            self.peer_ready.set()
+            return
         if kind in ("offer", "answer"):
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=msg["sdp"], type=kind))
             self.remote_set = True
@@ -292,7 +296,13 @@ class Peer:
                 log("connection failed")
                 self.finish(1)
 
+        if self.args.answer:
+            # lets an offerer started with --wait-ready time the open from here
+            emit({"type": "ready"})
         if self.args.offer:
+            if self.args.wait_ready:
+                await asyncio.wait_for(self.peer_ready.wait(), self.args.timeout)
+                self.start = time.perf_counter()
             self.use_channel(self.pc.createDataChannel(self.args.label, ordered=True))
             await self.pc.setLocalDescription(await self.pc.createOffer())
             emit({"type": "offer", "sdp": self.pc.localDescription.sdp})
@@ -319,6 +329,8 @@ async def main():
     parser.add_argument("--megabytes", type=int, default=10)
     parser.add_argument("--label", default="aiortc")
     parser.add_argument("--timeout", type=int, default=120)
+    parser.add_argument("--wait-ready", action="store_true",
+                        help="offerer: wait for the answerer's \"ready\" line before offering")
     parser.add_argument("--no-checksum", action="store_true",
                         help="send and recv: count bytes only (benchmarks; both sides need it)")
     args = parser.parse_args()

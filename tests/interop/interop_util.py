@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 
-SIGNALLING = ("offer", "answer", "candidate", "end-of-candidates")
+SIGNALLING = ("offer", "answer", "candidate", "end-of-candidates", "ready")
 SKIP = 77
 
 

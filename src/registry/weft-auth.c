@@ -32,6 +32,7 @@ struct _WeftAuth
 
   GHashTable *keys_by_hash; /* (owned) (element-type utf8 KeyEntry) owns the entries */
   GHashTable *keys_by_id;   /* (owned) (element-type utf8 KeyEntry) borrowed */
+  GHashTable *key_peers;    /* (owned) (element-type utf8 guint) keys per peer_id */
 
   WeftAuthBackend backend;
   gpointer backend_data; /* (unowned) (nullable) */
@@ -194,6 +195,7 @@ weft_auth_finalize (GObject *object)
 
   g_clear_pointer (&self->secret, g_bytes_unref);
   g_clear_pointer (&self->keys_by_id, g_hash_table_unref);
+  g_clear_pointer (&self->key_peers, g_hash_table_unref);
   g_clear_pointer (&self->keys_by_hash, g_hash_table_unref);
   G_OBJECT_CLASS (weft_auth_parent_class)->finalize (object);
 }
@@ -220,6 +222,7 @@ weft_auth_init (WeftAuth *self)
   self->keys_by_hash =
     g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) key_entry_free);
   self->keys_by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  self->key_peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 WeftAuth *
@@ -255,6 +258,20 @@ weft_auth_get_leeway (WeftAuth *self)
   return self->leeway;
 }
 
+/* the signaling relay asks for every frame whether a peer id has a key */
+static void
+count_peer (WeftAuth *self, const gchar *peer_id, gint delta)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->key_peers, peer_id));
+
+  if (delta > 0)
+    g_hash_table_insert (self->key_peers, g_strdup (peer_id), GUINT_TO_POINTER (n + 1));
+  else if (n <= 1)
+    g_hash_table_remove (self->key_peers, peer_id);
+  else
+    g_hash_table_insert (self->key_peers, g_strdup (peer_id), GUINT_TO_POINTER (n - 1));
+}
+
 static gboolean
 insert_key (WeftAuth *self, const WeftApiKeyInfo *info, const gchar *hash, GError **error)
 {
@@ -282,6 +299,7 @@ insert_key (WeftAuth *self, const WeftApiKeyInfo *info, const gchar *hash, GErro
   entry->hash = g_strdup (hash);
   g_hash_table_insert (self->keys_by_hash, entry->hash, entry);
   g_hash_table_insert (self->keys_by_id, entry->info.id, entry);
+  count_peer (self, entry->info.peer_id, +1);
   return TRUE;
 }
 
@@ -476,6 +494,7 @@ weft_auth_revoke_key (WeftAuth *self, const gchar *id, GError **error)
   if (self->backend.delete_key != NULL && !self->backend.delete_key (self->backend_data, id, error))
     return FALSE;
   credential_id = g_strconcat ("key:", id, NULL);
+  count_peer (self, entry->info.peer_id, -1);
   g_hash_table_remove (self->keys_by_id, id);
   g_hash_table_remove (self->keys_by_hash, entry->hash);
   weft_auth_revoke_credential (self, credential_id);
@@ -601,13 +620,8 @@ weft_auth_credential_is_valid (WeftAuth *self, const gchar *credential_id)
 gboolean
 weft_auth_is_peer_authorised (WeftAuth *self, const gchar *peer_id)
 {
-  GHashTableIter iter;
-  KeyEntry *entry;
-
-  g_hash_table_iter_init (&iter, self->keys_by_id);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    if (g_str_equal (entry->info.peer_id, peer_id))
-      return TRUE;
+  if (g_hash_table_contains (self->key_peers, peer_id))
+    return TRUE;
   return self->backend.peer_is_approved != NULL &&
          self->backend.peer_is_approved (self->backend_data, peer_id);
 }

@@ -217,6 +217,9 @@ def main():
         assert len(result) == 1 and result[0]["count"] == 200, relay.weft_lines
         opened = [l for l in relay.weft_lines if l.get("type") == "open"]
         assert len(opened) == 1 and opened[0]["max_message_size"] == 262144, opened
+        # the page echoed every ping and warm-up, and saw Weft close the channel
+        echoed = page(relay, "result")
+        assert len(echoed) == 1 and echoed[0]["echoed"] == 220 and echoed[0].get("closed"), echoed
         page_open = page(relay, "open")
         # Chromium answered active (client): the channel Weft (server) opened is odd
         assert len(page_open) == 1 and page_open[0]["id"] % 2 == 1, page_open

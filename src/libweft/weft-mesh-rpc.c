@@ -19,8 +19,9 @@
  * and never run twice. `hops` counts how many requests led here; past the
  * limit a request is refused, which stops delegation loops. */
 
-#define MAX_RESENDS  3
-#define MAX_OUTCOMES 4096
+#define MAX_RESENDS     5
+#define REOPEN_DELAY_MS 250
+#define MAX_OUTCOMES    4096
 
 enum
 {
@@ -444,6 +445,21 @@ request_transmit (GTask *task)
 }
 
 static void
+request_channel_cb (GObject *source, GAsyncResult *res, gpointer user_data);
+
+static gboolean
+reopen_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  Pending *p = g_task_get_task_data (task);
+
+  if (pending_is_live (p->rpc, task))
+    weft_mesh_ensure_channel_async (p->rpc->mesh, p->peer_id, 0, NULL, request_channel_cb,
+                                    g_object_ref (task));
+  return G_SOURCE_REMOVE;
+}
+
+static void
 request_channel_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
@@ -461,6 +477,14 @@ request_channel_cb (GObject *source, GAsyncResult *res, gpointer user_data)
         {
           /* nothing was sent: another path is safe */
           pending_fail (task, unavailable (g_steal_pointer (&error)));
+        }
+      else if (p->resends < MAX_RESENDS)
+        {
+          /* the peer may be reconnecting to the registry: try again soon */
+          p->resends++;
+          p->reopening = TRUE;
+          g_timeout_add_full (G_PRIORITY_DEFAULT, REOPEN_DELAY_MS, reopen_cb, g_object_ref (task),
+                              g_object_unref);
         }
       else
         {

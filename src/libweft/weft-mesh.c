@@ -211,6 +211,31 @@ unref_later_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+typedef struct
+{
+  WeftMesh *mesh; /* (owned) */
+  gchar *peer_id; /* (owned) */
+} Disconnect;
+
+static void
+disconnect_free (gpointer data)
+{
+  Disconnect *d = data;
+
+  g_object_unref (d->mesh);
+  g_free (d->peer_id);
+  g_free (d);
+}
+
+static gboolean
+emit_disconnected_cb (gpointer data)
+{
+  Disconnect *d = data;
+
+  g_signal_emit (d->mesh, signals[SIGNAL_PEER_DISCONNECTED], 0, d->peer_id);
+  return G_SOURCE_REMOVE;
+}
+
 /* closes the link's connection; the objects are released from the main loop
  * because this may run inside one of their own signal emissions */
 static void
@@ -235,16 +260,23 @@ link_drop_pc (MeshLink *link)
     }
   if (was_open)
     {
+      Disconnect *d = g_new0 (Disconnect, 1);
+
       g_message ("mesh: channel to %s closed", link->peer_id);
-      g_signal_emit (link->mesh, signals[SIGNAL_PEER_DISCONNECTED], 0, link->peer_id);
+      /* from the loop: handlers may open a new connection to the peer,
+       * which must not happen while this link is being taken apart */
+      d->mesh = g_object_ref (link->mesh);
+      d->peer_id = g_strdup (link->peer_id);
+      g_idle_add_full (G_PRIORITY_HIGH, emit_disconnected_cb, d, disconnect_free);
     }
 }
 
 static void
 link_remove (MeshLink *link)
 {
+  g_hash_table_steal (link->mesh->links, link->peer_id);
   link_drop_pc (link);
-  g_hash_table_remove (link->mesh->links, link->peer_id);
+  link_free (link);
 }
 
 static void
@@ -757,8 +789,16 @@ static void
 peer_joined_cb (WeftSignaling *signaling, const gchar *peer_id, gpointer user_data)
 {
   WeftMesh *self = user_data;
+  MeshLink *link = link_lookup (self, peer_id);
 
   g_hash_table_add (self->online, g_strdup (peer_id));
+  /* an offer made while the peer was away went nowhere: make it again */
+  if (link != NULL && link->pc != NULL && link->offerer && !link->have_remote &&
+      link->waiters->len > 0)
+    {
+      link_start_offer (link, FALSE);
+      return;
+    }
   /* the newcomer offers to everyone it finds in its peer_list; offer only
    * if it does not (a chatixia newcomer always does) */
   maybe_offer_full_mesh (self, peer_id, JOIN_OFFER_DELAY_MS);
@@ -771,9 +811,10 @@ peer_left_cb (WeftSignaling *signaling, const gchar *peer_id, gpointer user_data
   MeshLink *link = link_lookup (self, peer_id);
 
   g_hash_table_remove (self->online, peer_id);
-  /* an open channel outlives the peer's signaling socket; only drop what
-   * is still being negotiated */
-  if (link != NULL && !link->open)
+  /* an open channel outlives the peer's signaling socket. a negotiation
+   * with callers waiting goes on until their budget ends: the peer may be
+   * reconnecting (peer_joined then offers again) */
+  if (link != NULL && !link->open && link->waiters->len == 0)
     link_broken (link, "the peer left signaling");
 }
 

@@ -15,7 +15,8 @@
  * thread-default GMainContext of the creator; DTLS datagrams (RFC 7983
  * first byte 20..63) go to the receive function, anything else is dropped. */
 
-#define SOCKET_BUFFER (4 * 1024 * 1024)
+#define SOCKET_BUFFER     (4 * 1024 * 1024)
+#define CONSENT_TIMEOUT_S 30
 
 enum
 {
@@ -50,6 +51,10 @@ struct _WeftIceTransport
   gboolean gathering_done;
   gboolean closed;
   guint in_recv;             /* nesting of recv_cb */
+  guint64 rx_count;          /* datagrams handed up */
+  guint64 rx_count_seen;     /* at the last consent tick */
+  gint64 last_rx_us;         /* when the count last moved */
+  GSource *consent_timer;    /* (owned) (nullable) */
   GPtrArray *servers;        /* (element-type IceServer) (owned) */
   guint pending_resolutions; /* servers still being resolved */
   GCancellable *cancellable; /* (owned) */
@@ -94,6 +99,7 @@ recv_cb (NiceAgent *agent,
   /* the layers above deliver to user code from here, which may close or
    * drop us: stay alive, and let close() leave the agent alone until
    * libnice is out of this callback */
+  self->rx_count++;
   g_object_ref (self);
   self->in_recv++;
   self->receive_func ((const guint8 *) buf, len, self->receive_data);
@@ -148,6 +154,52 @@ enlarge_socket_buffers (WeftIceTransport *self)
 }
 
 static void
+stop_consent_timer (WeftIceTransport *self)
+{
+  if (self->consent_timer != NULL)
+    {
+      g_source_destroy (self->consent_timer);
+      g_clear_pointer (&self->consent_timer, g_source_unref);
+    }
+}
+
+/* consent as RFC 7675 means it: stop when the peer has sent nothing for
+ * 30 s. SCTP heartbeats keep an idle association talking every 10 s, and
+ * every datagram counted here passed DTLS authentication above */
+static gboolean
+consent_tick (gpointer user_data)
+{
+  WeftIceTransport *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->rx_count != self->rx_count_seen)
+    {
+      self->rx_count_seen = self->rx_count;
+      self->last_rx_us = now;
+      return G_SOURCE_CONTINUE;
+    }
+  if (now - self->last_rx_us < CONSENT_TIMEOUT_S * G_USEC_PER_SEC)
+    return G_SOURCE_CONTINUE;
+  g_message ("ICE: nothing from the peer for %d s; the connection is lost", CONSENT_TIMEOUT_S);
+  g_clear_pointer (&self->consent_timer, g_source_unref);
+  set_state (self, WEFT_ICE_STATE_FAILED);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_consent_timer (WeftIceTransport *self)
+{
+  if (self->consent_timer != NULL)
+    return;
+  self->last_rx_us = g_get_monotonic_time ();
+  self->rx_count_seen = self->rx_count;
+  self->consent_timer = g_timeout_source_new_seconds (5);
+  g_source_set_callback (self->consent_timer, consent_tick, self, NULL);
+  g_source_set_static_name (self->consent_timer, "weft-ice-consent");
+  g_source_attach (self->consent_timer, self->context);
+}
+
+static void
 component_state_cb (NiceAgent *agent,
                     guint stream_id,
                     guint component_id,
@@ -164,9 +216,11 @@ component_state_cb (NiceAgent *agent,
       case NICE_COMPONENT_STATE_CONNECTED:
       case NICE_COMPONENT_STATE_READY:
         enlarge_socket_buffers (self);
+        start_consent_timer (self);
         set_state (self, WEFT_ICE_STATE_CONNECTED);
         break;
       case NICE_COMPONENT_STATE_FAILED:
+        stop_consent_timer (self);
         set_state (self, WEFT_ICE_STATE_FAILED);
         break;
       case NICE_COMPONENT_STATE_GATHERING:
@@ -238,10 +292,16 @@ weft_ice_transport_new (gboolean controlling, GError **error)
 
   self->context = g_main_context_ref_thread_default ();
   self->controlling = controlling;
+  /* no NICE_AGENT_OPTION_CONSENT_FRESHNESS: libnice 0.1.21 sends one
+   * consent request every ~5 s, never retransmits it, and gives up 10 s
+   * after the last answer, so on a path with 5 % loss a single lost packet
+   * kills a healthy connection (measured through an impairment relay).
+   * keepalive-conncheck below keeps checking the pair with retransmitted
+   * binding requests, and SCTP heartbeats (10 s) take the association down
+   * when the peer stops answering. */
   self->agent =
     nice_agent_new_full (self->context, NICE_COMPATIBILITY_RFC5245,
-                         NICE_AGENT_OPTION_REGULAR_NOMINATION | NICE_AGENT_OPTION_ICE_TRICKLE |
-                           NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+                         NICE_AGENT_OPTION_REGULAR_NOMINATION | NICE_AGENT_OPTION_ICE_TRICKLE);
   if (self->agent == NULL)
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_FAILED, _ ("Could not create the ICE agent"));
@@ -250,7 +310,7 @@ weft_ice_transport_new (gboolean controlling, GError **error)
   /* no UPnP port mapping: it multicasts on every interface and adds threads */
   g_object_set (self->agent, "controlling-mode", controlling, "upnp", FALSE, "ice-tcp", FALSE,
                 "ice-udp", TRUE, "stun-initial-timeout", 500, "stun-max-retransmissions", 3,
-                "stun-pacing-timer", 5, NULL);
+                "stun-pacing-timer", 5, "keepalive-conncheck", TRUE, NULL);
   self->stream_id = nice_agent_add_stream (self->agent, 1);
   if (self->stream_id == 0)
     {
@@ -722,6 +782,7 @@ weft_ice_transport_close (WeftIceTransport *self)
     return;
   self->closed = TRUE;
   self->receive_func = NULL;
+  stop_consent_timer (self);
   g_cancellable_cancel (self->cancellable);
   agent = g_steal_pointer (&self->agent);
   if (agent != NULL)

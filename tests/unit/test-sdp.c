@@ -495,6 +495,25 @@ test_sdp_errors (void)
 }
 
 static void
+test_sdp_bundle_groups (void)
+{
+  const gchar *text = HEAD "a=group:BUNDLEX 7\r\na=group:LS 0\r\n" MLINE UFRAG PWD FP "a=mid:0\r\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftSdp) sdp = weft_sdp_new_from_string (text, &error);
+  g_autoptr (WeftSdp) answer = NULL;
+  g_autofree gchar *answer_text = NULL;
+
+  /* neither is a BUNDLE group, so the answer has none either */
+  g_assert_no_error (error);
+  g_assert_null (weft_sdp_get_bundle_mids (sdp)[0]);
+  answer = weft_sdp_new_answer (sdp, "Wf01", "abcdefghijklmnopqrstuv", "sha-256", LOCAL_FP,
+                                WEFT_SDP_SETUP_NONE, &error);
+  g_assert_no_error (error);
+  answer_text = weft_sdp_to_string (answer);
+  g_assert_null (strstr (answer_text, "a=group"));
+}
+
+static void
 test_sdp_lenient (void)
 {
   /* unknown attributes, odd candidates and a rejected second application
@@ -644,6 +663,7 @@ main (int argc, char **argv)
   g_test_add_func ("/weft/sdp/fingerprint-prefers-sha256", test_sdp_fingerprint_prefers_sha256);
   g_test_add_func ("/weft/sdp/errors", test_sdp_errors);
   g_test_add_func ("/weft/sdp/lenient", test_sdp_lenient);
+  g_test_add_func ("/weft/sdp/bundle-groups", test_sdp_bundle_groups);
   g_test_add_func ("/weft/sdp/dtls-roles", test_sdp_dtls_roles);
   g_test_add_func ("/weft/sdp/answer-setup-choice", test_sdp_answer_setup_choice);
   g_test_add_func ("/weft/sdp/fingerprint-helpers", test_sdp_fingerprint_helpers);

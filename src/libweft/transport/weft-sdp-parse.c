@@ -295,7 +295,8 @@ parse_media_attr (Parser *p, const gchar *name, const gchar *value, guint line, 
 static gboolean
 parse_session_attr (Parser *p, const gchar *name, const gchar *value, guint line, GError **error)
 {
-  if (g_strcmp0 (name, "group") == 0 && value != NULL && g_str_has_prefix (value, "BUNDLE"))
+  if (g_strcmp0 (name, "group") == 0 && value != NULL &&
+      (g_strcmp0 (value, "BUNDLE") == 0 || g_str_has_prefix (value, "BUNDLE ")))
     {
       g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
       g_auto (GStrv) tokens = g_strsplit (value + strlen ("BUNDLE"), " ", -1);

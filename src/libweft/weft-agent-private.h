@@ -86,6 +86,11 @@ weft_agent_emit_agent_prompt (WeftAgent *self,
 void
 weft_agent_refresh_peers (WeftAgent *self);
 
+/* the arguments a task or task_request payload gives @skill: the payload's
+ * members the skill declares (a bare string becomes `message`) */
+JsonNode *
+weft_agent_args_for_skill (WeftSkill *skill, JsonNode *payload);
+
 /* weft-agent-skills.c: a task_updated push for a delegation this agent waits on */
 void
 weft_agent_complete_delegation (WeftAgent *self, JsonNode *task);

@@ -1094,8 +1094,8 @@ run_timeout_cb (gpointer user_data)
 
 /* the payload as keyword arguments: objects as they are, without keys the
  * skill does not declare (the reference puts `skill` in P2P payloads) */
-static JsonNode *
-args_for_skill (WeftSkill *skill, JsonNode *payload)
+JsonNode *
+weft_agent_args_for_skill (WeftSkill *skill, JsonNode *payload)
 {
   JsonObject *args = json_object_new ();
 
@@ -1149,6 +1149,10 @@ run_task (WeftAgent *self, JsonNode *task_node)
       g_message ("task %s: at the limit of %u concurrent tasks; handing it back to the queue", id,
                  self->max_concurrent);
       report (self, id, "pending", NULL, NULL);
+      /* and tell the registry our load at once, so it stops offering more */
+      heartbeat_now (self);
+      g_signal_emit (self, signals[SIGNAL_TASK_FINISHED], 0, id, "pending",
+                     "handed back: at the concurrency limit");
       return;
     }
 
@@ -1184,7 +1188,7 @@ run_task (WeftAgent *self, JsonNode *task_node)
       finish_run (self, id, "failed", NULL, msg);
       return;
     }
-  args = args_for_skill (skill, payload);
+  args = weft_agent_args_for_skill (skill, payload);
   if (self->task_timeout > 0)
     run->timeout_id = g_timeout_add_seconds (self->task_timeout, run_timeout_cb, run);
   d = g_new0 (InvokeData, 1);

@@ -365,6 +365,72 @@ test_concurrency_cap (Fixture *fx, gconstpointer data)
     g_free (ids[i]);
 }
 
+static void
+note_handback (WeftAgent *agent,
+               const gchar *id,
+               const gchar *state,
+               const gchar *text,
+               gpointer user_data)
+{
+  guint *n = user_data;
+
+  if (g_str_equal (state, "pending"))
+    (*n)++;
+}
+
+static void
+test_overload_handback (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *yaml =
+    g_strdup_printf ("name: alpha\nregistry: %s\nskills:\n  dirs: [skills/nap]\nweft:\n"
+                     "  api_key: ak_alpha\n  max_concurrent_tasks: 1\n"
+                     "  heartbeat_interval: 1\n  device_token_file: %s/none\n",
+                     fx->reg->url, fx->dir);
+  g_autoptr (WeftManifest) m = weft_manifest_load_data (yaml, -1, fx->dir, &error);
+  g_autoptr (WeftAgent) alpha = NULL;
+  g_autoptr (WeftRegistryClient) impostor = weft_registry_client_new (fx->reg->url);
+  g_autoptr (GAsyncResult) res = NULL;
+  g_autoptr (JsonNode) hb = NULL;
+  g_autoptr (JsonNode) claimed = NULL;
+  g_autofree gchar *first = NULL;
+  g_autofree gchar *second = NULL;
+  g_autoptr (JsonNode) t1 = NULL;
+  g_autoptr (JsonNode) t2 = NULL;
+  guint handbacks = 0;
+
+  g_assert_no_error (error);
+  alpha = weft_agent_new (m, &error);
+  g_assert_no_error (error);
+  g_signal_connect (alpha, "task-finished", G_CALLBACK (note_handback), &handbacks);
+  start_agent (fx, alpha);
+  g_assert_true (agent_test_wait_until (signaling_up, alpha, 10000));
+  first = submit (fx, "nap", "alpha", "one");
+  g_assert_true (
+    agent_test_wait_until ((gboolean (*) (gpointer)) weft_agent_get_running_tasks, alpha, 10000));
+  /* an admin claims the second task in alpha's name, as a registry that does
+   * not know alpha's load would, and hands it to the busy agent */
+  second = submit (fx, "nap", "alpha", "two");
+  weft_registry_client_set_api_key (impostor, "ak_admin");
+  hb = json_from_string ("{\"agent_id\": \"alpha\", \"skill_names\": [\"nap\"], "
+                         "\"capacity\": 10, \"running_tasks\": 0}",
+                         NULL);
+  weft_registry_client_heartbeat_async (impostor, hb, NULL, agent_test_store_result, &res);
+  WAIT (res);
+  claimed = weft_registry_client_heartbeat_finish (impostor, res, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (claimed)); i++)
+    g_signal_emit_by_name (weft_agent_get_signaling (alpha), "task-assigned",
+                           json_array_get_element (json_node_get_array (claimed), i));
+  g_assert_cmpuint (weft_agent_get_running_tasks (alpha), ==, 1);
+  t1 = wait_task (fx, first, 20000);
+  t2 = wait_task (fx, second, 20000);
+  g_assert_cmpstr (member (t1, "state"), ==, "completed");
+  g_assert_cmpstr (member (t2, "state"), ==, "completed");
+  if (json_array_get_length (json_node_get_array (claimed)) > 0)
+    g_assert_cmpuint (handbacks, >=, 1);
+}
+
 static gchar *
 invoke (WeftAgent *agent, const gchar *skill, const gchar *args_json, GError **error)
 {
@@ -727,6 +793,7 @@ main (int argc, char **argv)
   ADD ("push", test_push);
   ADD ("heartbeat-only", test_heartbeat_only);
   ADD ("concurrency-cap", test_concurrency_cap);
+  ADD ("overload-handback", test_overload_handback);
   ADD ("exec-skills", test_exec_skills);
   ADD ("task-failure", test_task_failure);
   ADD ("disabled", test_disabled);

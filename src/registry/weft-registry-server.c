@@ -7,6 +7,7 @@
 #include "weft.h"
 #include "weft-registry-server-private.h"
 #include "weft-store-sqlite.h"
+#include "weft-websocket-limiter.h"
 
 G_DEFINE_TYPE (WeftRegistryServer, weft_registry_server, G_TYPE_OBJECT)
 
@@ -461,24 +462,47 @@ ws_early_handler (SoupServer *soup,
                           (GDestroyNotify) weft_principal_unref);
 }
 
+/* the upgrade is done here rather than by libsoup so that the connection's input goes
+ * through a WeftWebsocketLimiter */
 static void
-ws_callback (SoupServer *soup,
-             SoupServerMessage *msg,
-             const char *path,
-             SoupWebsocketConnection *conn,
-             gpointer user_data)
+ws_upgraded (SoupServerMessage *msg, gpointer user_data)
 {
   WeftRegistryServer *self = user_data;
   WeftPrincipal *principal = g_object_get_data (G_OBJECT (msg), "weft-principal");
+  g_autoptr (GIOStream) stream = NULL;
+  g_autoptr (GIOStream) limited = NULL;
+  g_autoptr (SoupWebsocketConnection) conn = NULL;
 
-  if (principal == NULL)
-    {
-      soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, NULL);
-      return;
-    }
+  if (principal == NULL || soup_server_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS)
+    return;
+  g_signal_handlers_disconnect_by_func (msg, ws_upgraded, user_data);
+  stream = soup_server_message_steal_connection (msg);
+  if (stream == NULL)
+    return;
+  limited = weft_websocket_limiter_new (stream, self->config->ws_max_message_size);
+  conn = soup_websocket_connection_new (
+    limited, soup_server_message_get_uri (msg), SOUP_WEBSOCKET_CONNECTION_SERVER,
+    soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Origin"), NULL,
+    NULL);
   weft_registry_metrics_observe_request (self->metrics, "/ws", "GET", 101, 0);
   g_debug ("signaling socket opened for %s", principal->peer_id);
   weft_signaling_hub_add_connection (self->hub, conn, principal);
+}
+
+static void
+ws_handler (SoupServer *soup,
+            SoupServerMessage *msg,
+            const char *path,
+            GHashTable *query,
+            gpointer user_data)
+{
+  /* the early handler refused anything without a valid token */
+  if (g_object_get_data (G_OBJECT (msg), "weft-principal") == NULL)
+    return;
+  /* no extensions: permessage-deflate would let a small frame inflate past the limits */
+  if (!soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL))
+    return;
+  g_signal_connect_object (msg, "wrote-informational", G_CALLBACK (ws_upgraded), user_data, 0);
 }
 
 /* ---- object ---- */
@@ -597,12 +621,10 @@ weft_registry_server_new (WeftRegistryConfig *config, GError **error)
   weft_registry_server_connect_push (self);
 
   self->soup = soup_server_new ("server-header", "weft-registry/" PACKAGE_VERSION, NULL);
-  /* permessage-deflate would let a small frame inflate past the message size limit */
-  soup_server_remove_websocket_extension (self->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   soup_server_add_early_handler (self->soup, NULL, weft_registry_server_early_handler, self, NULL);
   soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
   soup_server_add_early_handler (self->soup, "/ws", ws_early_handler, self, NULL);
-  soup_server_add_websocket_handler (self->soup, "/ws", NULL, NULL, ws_callback, self, NULL);
+  soup_server_add_handler (self->soup, "/ws", ws_handler, self, NULL);
 
   return g_steal_pointer (&self);
 }

@@ -369,6 +369,27 @@ class TestLimits(SignalingTestCase):
 
         self.run_async(scenario())
 
+    def test_fragmented_message_is_bounded(self):
+        async def scenario():
+            alpha = await self.connect("ak_alpha")
+            # a small message in fragments is fine
+            await alpha.ws.send(iter(['{"type":"regis', 'ter","peer_id":"alpha-sidecar"}']))
+            self.assertEqual((await alpha.recv_type("peer_list"))["type"], "peer_list")
+
+            # a huge one is cut off long before it is all sent
+            def fragments():
+                for _ in range(4000):
+                    yield "x" * 1000
+
+            try:
+                await alpha.ws.send(fragments())
+            except ConnectionClosed:
+                pass
+            await alpha.wait_closed()
+
+        self.run_async(scenario())
+        self.assertIn("fragmented WebSocket message larger than 4096 bytes", self.reg.read_log())
+
     def test_flood_closes(self):
         async def scenario():
             alpha = await self.connect("ak_alpha")

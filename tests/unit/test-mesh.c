@@ -706,6 +706,61 @@ test_peer_restart (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (second, ==, "beta:2");
 }
 
+typedef struct
+{
+  MeshNode **nodes;
+  guint n;
+} Many;
+
+static gboolean
+many_connected (gpointer data)
+{
+  Many *m = data;
+
+  for (guint i = 0; i < m->n; i++)
+    if (weft_mesh_get_n_open (m->nodes[i]->mesh) != m->n - 1)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+test_full_mesh_20 (void)
+{
+  enum
+  {
+    N = 20
+  };
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (AgentTestRegistry) reg = NULL;
+  MeshNode *nodes[N];
+  Many many = { nodes, N };
+  gint64 start;
+  guint made = 0;
+
+  for (guint i = 0; i < N; i++)
+    g_ptr_array_add (ids, g_strdup_printf ("n%02u", i));
+  g_ptr_array_add (ids, NULL);
+  reg = mesh_test_registry_new ((const gchar *const *) ids->pdata);
+  g_assert_true (agent_test_registry_start (reg));
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < N; i++)
+    nodes[i] = mesh_node_new (reg, g_ptr_array_index (ids, i), WEFT_CONNECT_MODE_FULL_MESH);
+  /* every pair connected, within a bound that is generous for a loaded
+   * 2-core machine; the benchmark measures the real time */
+  g_assert_true (agent_test_wait_until (many_connected, &many, 90000));
+  g_test_message ("%u agents in full mesh after %.0f ms", N,
+                  (g_get_monotonic_time () - start) / 1000.0);
+  mesh_test_spin (500);
+  g_assert_true (many_connected (&many));
+  /* one connection per pair */
+  for (guint i = 0; i < N; i++)
+    made += weft_mesh_get_n_connections_made (nodes[i]->mesh);
+  g_assert_cmpuint (made, ==, N * (N - 1));
+  for (guint i = 0; i < N; i++)
+    mesh_node_free (nodes[i]);
+  mesh_test_spin (200);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -735,5 +790,6 @@ main (int argc, char **argv)
   ADD ("/weft/mesh/full-mesh", test_full_mesh, full_mesh);
   ADD ("/weft/mesh/broadcast", test_broadcast, full_mesh);
 #undef ADD
+  g_test_add_func ("/weft/mesh/full-mesh-20", test_full_mesh_20);
   return g_test_run ();
 }

@@ -393,6 +393,52 @@ test_large_packets (void)
 }
 
 static void
+low_cb (WeftDataChannel *channel, guint *count)
+{
+  (*count)++;
+}
+
+static gboolean
+low_fired (gpointer data)
+{
+  return *(guint *) data > 0;
+}
+
+static void
+test_buffered_amount_low (void)
+{
+  Pair pair;
+  g_autoptr (WeftDataChannel) channel = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree guint8 *chunk = g_malloc0 (65536);
+  guint lows = 0;
+  guint sent = 0;
+
+  pair_init (&pair);
+  channel = open_channel (&pair, "flow", NULL);
+  pair_negotiate (&pair);
+  wait_open (&pair, 1, 1);
+  g_assert_cmpuint (weft_data_channel_get_buffered_amount (channel), ==, 0);
+  weft_data_channel_set_buffered_amount_low_threshold (channel, 65536);
+  g_assert_cmpuint (weft_data_channel_get_buffered_amount_low_threshold (channel), ==, 65536);
+  g_signal_connect (channel, "buffered-amount-low", G_CALLBACK (low_cb), &lows);
+  /* past usrsctp's own buffer, messages wait in ours and count */
+  while (weft_data_channel_get_buffered_amount (channel) <= 4 * 65536)
+    {
+      g_assert_true (weft_data_channel_send (channel, chunk, 65536, FALSE, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (++sent, <, 200);
+    }
+  g_assert_cmpuint (lows, ==, 0);
+  g_assert_true (run_until (low_fired, &lows));
+  g_assert_cmpuint (lows, ==, 1);
+  g_assert_cmpuint (weft_data_channel_get_buffered_amount (channel), <=, 65536);
+  wait_messages (&pair.b, sent);
+  g_assert_cmpuint (weft_data_channel_get_buffered_amount (channel), ==, 0);
+  pair_clear (&pair);
+}
+
+static void
 test_receive_over_limit (void)
 {
   Pair pair;
@@ -763,6 +809,7 @@ main (int argc, char **argv)
   g_test_add_func ("/weft/peer-connection/message-size-limit", test_message_size_limit);
   g_test_add_func ("/weft/peer-connection/receive-large", test_receive_over_limit);
   g_test_add_func ("/weft/peer-connection/large-packets", test_large_packets);
+  g_test_add_func ("/weft/peer-connection/buffered-amount-low", test_buffered_amount_low);
   g_test_add_func ("/weft/peer-connection/unordered-partial", test_unordered_partial);
   g_test_add_func ("/weft/peer-connection/negotiated", test_negotiated);
   g_test_add_func ("/weft/peer-connection/close", test_close_from_either_side);

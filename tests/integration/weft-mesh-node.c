@@ -5,7 +5,7 @@
  * aiortc peer that behaves like the chatixia sidecar).
  *
  * usage: weft-mesh-node --registry URL --api-key KEY --name AGENT
- *                       [--full-mesh] [--expect-peers N] [--idle-ms MS]
+ *                       [--full-mesh] [--expect-peers N] [--idle-ms MS] [--agent]
  *
  * it answers task_request for the skills "echo" (result "<name>:<message>")
  * and "fail", prints one JSON object per line on stdout for what happens
@@ -15,6 +15,9 @@
  *   {"cmd":"request","peer":P,"skill":S,"message":M,"timeout_ms":T}
  *   {"cmd":"prompt","peer":P,"message":M}
  *   {"cmd":"quit"}
+ *
+ * with --agent it also registers AGENT with the registry and completes the
+ * tasks the registry pushes to it (the registry path, for comparison).
  */
 #include "config.h"
 
@@ -35,6 +38,8 @@ typedef struct
   gboolean announced_all;
   gint64 started_at;
   GDataInputStream *input;
+  gboolean agent;
+  gboolean registered;
 } Node;
 
 static void
@@ -110,10 +115,9 @@ task_request_cb (WeftMeshRpc *rpc, WeftMeshCall *call, Node *node)
   emit_event (b);
   if (g_strcmp0 (skill, "echo") == 0)
     {
-      g_autofree gchar *result =
-        g_strdup_printf ("%s:%s", node->name,
-                         weft_mesh_call_get_message (call) != NULL ? weft_mesh_call_get_message (call)
-                                                                    : "");
+      g_autofree gchar *result = g_strdup_printf (
+        "%s:%s", node->name,
+        weft_mesh_call_get_message (call) != NULL ? weft_mesh_call_get_message (call) : "");
 
       weft_mesh_call_return_result (call, result);
       return TRUE;
@@ -169,6 +173,78 @@ request_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 
 static void
 read_line (Node *node);
+
+static void
+update_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!weft_registry_client_update_task_finish (WEFT_REGISTRY_CLIENT (source), res, &error))
+    g_printerr ("weft-mesh-node: task update failed: %s\n", error->message);
+}
+
+/* the registry path: a pushed task is run (echo) and reported at once */
+static void
+task_assigned_cb (WeftSignaling *signaling, JsonNode *task, Node *node)
+{
+  JsonObject *obj;
+  JsonNode *payload;
+  const gchar *message = "";
+  g_autofree gchar *result = NULL;
+
+  if (task == NULL || !JSON_NODE_HOLDS_OBJECT (task))
+    return;
+  obj = json_node_get_object (task);
+  payload = json_object_get_member (obj, "payload");
+  if (payload != NULL && JSON_NODE_HOLDS_OBJECT (payload))
+    message =
+      json_object_get_string_member_with_default (json_node_get_object (payload), "message", "");
+  result = g_strdup_printf ("%s:%s", node->name, message);
+  weft_registry_client_update_task_async (
+    weft_signaling_get_client (signaling),
+    json_object_get_string_member_with_default (obj, "id", ""), "completed", result, "", NULL,
+    update_done_cb, NULL);
+}
+
+static void
+register_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!weft_registry_client_register_finish (WEFT_REGISTRY_CLIENT (source), res, &error))
+    g_printerr ("weft-mesh-node: cannot register: %s\n", error->message);
+  else
+    {
+      JsonBuilder *b = event ("registered");
+
+      emit_event (b);
+    }
+}
+
+static void
+register_agent (WeftRegistryClient *client, const gchar *name, const gchar *peer_id)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) info = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "agent_id");
+  json_builder_add_string_value (b, name);
+  json_builder_set_member_name (b, "hostname");
+  json_builder_add_string_value (b, "localhost");
+  json_builder_set_member_name (b, "sidecar_peer_id");
+  json_builder_add_string_value (b, peer_id);
+  json_builder_set_member_name (b, "capabilities");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "skills");
+  json_builder_begin_array (b);
+  json_builder_add_string_value (b, "echo");
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  info = json_builder_get_root (b);
+  weft_registry_client_register_async (client, info, NULL, register_done_cb, NULL);
+}
 
 static void
 handle_command (Node *node, const gchar *line)
@@ -239,6 +315,12 @@ connected_notify_cb (GObject *signaling, GParamSpec *pspec, Node *node)
   json_builder_set_member_name (b, "peer_id");
   json_builder_add_string_value (b, weft_signaling_get_peer_id (WEFT_SIGNALING (signaling)));
   emit_event (b);
+  if (node->agent && !node->registered)
+    {
+      node->registered = TRUE;
+      register_agent (weft_signaling_get_client (WEFT_SIGNALING (signaling)), node->name,
+                      weft_signaling_get_peer_id (WEFT_SIGNALING (signaling)));
+    }
 }
 
 int
@@ -250,6 +332,7 @@ main (int argc, char **argv)
   gboolean full_mesh = FALSE;
   gint expect_peers = 0;
   gint idle_ms = 0;
+  gboolean agent = FALSE;
   GOptionEntry entries[] = {
     { "registry", 0, 0, G_OPTION_ARG_STRING, &registry, "registry URL", "URL" },
     { "api-key", 0, 0, G_OPTION_ARG_STRING, &api_key, "API key", "KEY" },
@@ -257,6 +340,7 @@ main (int argc, char **argv)
     { "full-mesh", 0, 0, G_OPTION_ARG_NONE, &full_mesh, "offer to every peer", NULL },
     { "expect-peers", 0, 0, G_OPTION_ARG_INT, &expect_peers, "report all-connected at N", "N" },
     { "idle-ms", 0, 0, G_OPTION_ARG_INT, &idle_ms, "idle close after MS", "MS" },
+    { "agent", 0, 0, G_OPTION_ARG_NONE, &agent, "register and take pushed tasks", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- one WeftMesh peer");
@@ -278,16 +362,22 @@ main (int argc, char **argv)
   node.loop = g_main_loop_new (NULL, FALSE);
   node.name = name;
   node.expect_peers = (guint) MAX (expect_peers, 0);
+  node.agent = agent;
   node.started_at = g_get_monotonic_time ();
   client = weft_registry_client_new (registry);
   weft_registry_client_set_api_key (client, api_key);
   signaling = weft_signaling_new (client);
   weft_signaling_set_backoff (signaling, 50, 1000);
+  if (agent)
+    {
+      weft_signaling_set_agent_id (signaling, name);
+      g_signal_connect (signaling, "task-assigned", G_CALLBACK (task_assigned_cb), &node);
+    }
   node.mesh = weft_mesh_new (signaling);
   weft_mesh_add_local_address (node.mesh, "127.0.0.1");
   weft_mesh_set_ice_config (node.mesh, no_servers);
-  weft_mesh_set_connect_mode (node.mesh,
-                              full_mesh ? WEFT_CONNECT_MODE_FULL_MESH : WEFT_CONNECT_MODE_ON_DEMAND);
+  weft_mesh_set_connect_mode (node.mesh, full_mesh ? WEFT_CONNECT_MODE_FULL_MESH
+                                                   : WEFT_CONNECT_MODE_ON_DEMAND);
   if (idle_ms > 0)
     weft_mesh_set_idle_timeout_ms (node.mesh, (guint) idle_ms);
   node.rpc = weft_mesh_rpc_new (node.mesh, name);

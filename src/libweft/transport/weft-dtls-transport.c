@@ -487,7 +487,9 @@ weft_dtls_transport_handle_datagram (WeftDtlsTransport *self, const guint8 *data
           g_queue_push_tail (&self->incoming, g_bytes_new (data, len));
         break;
       case WEFT_DTLS_STATE_CONNECTING:
-        g_queue_push_tail (&self->incoming, g_bytes_new (data, len));
+        /* bounded: a flood during the handshake is dropped like any excess datagram */
+        if (g_queue_get_length (&self->incoming) < MAX_EARLY_PACKETS)
+          g_queue_push_tail (&self->incoming, g_bytes_new (data, len));
         drive_handshake (self);
         break;
       case WEFT_DTLS_STATE_CONNECTED:

@@ -366,6 +366,11 @@ handle_heartbeat (WeftRequest *req)
       weft_request_reply_error (req, error);
       return;
     }
+  if (tasks->len == 0)
+    {
+      weft_request_reply_serialised (req, SOUP_STATUS_OK, self->heartbeat_idle_reply);
+      return;
+    }
   b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "status");

@@ -32,7 +32,8 @@ struct _WeftRegistryServer
   WeftRegistryMetrics *metrics;
 
   GHashTable *conns_per_address; /* (owned) (element-type utf8 guint) open TCP connections */
-  GHashTable *tracked;  /* (owned) (element-type GSocket utf8) open connections, by address */
+  GHashTable *tracked; /* (owned) (element-type GSocket utf8) open connections, by address */
+  GBytes *heartbeat_idle_reply; /* (owned) {"status":"ok","pending_tasks":[]} */
   GHashTable *wanted;   /* (owned) (element-type utf8 utf8) agent_id -> peer_id that asked */
   GHashTable *bindings; /* (owned) (element-type utf8 utf8) agent_id -> peer_id */
   gint64 last_sweep;    /* monotonic usec */
@@ -94,6 +95,8 @@ void
 weft_request_reply_json (WeftRequest *req, guint status, JsonNode *node);
 void
 weft_request_reply_status_ok (WeftRequest *req);
+void
+weft_request_reply_serialised (WeftRequest *req, guint status, GBytes *json);
 /* takes @text */
 void
 weft_request_reply_text (WeftRequest *req, guint status, const gchar *content_type, GString *text);

@@ -149,6 +149,20 @@ weft_request_reply_text (WeftRequest *req, guint status, const gchar *content_ty
   weft_request_finish (req, status);
 }
 
+/* answers with JSON that was serialised once, ahead of time */
+void
+weft_request_reply_serialised (WeftRequest *req, guint status, GBytes *json)
+{
+  gsize len;
+  gconstpointer data = g_bytes_get_data (json, &len);
+
+  g_return_if_fail (!req->done);
+  add_cors_headers (req->msg);
+  soup_server_message_set_status (req->msg, status, NULL);
+  soup_server_message_set_response (req->msg, "application/json", SOUP_MEMORY_COPY, data, len);
+  weft_request_finish (req, status);
+}
+
 void
 weft_request_reply_status_ok (WeftRequest *req)
 {
@@ -541,6 +555,7 @@ weft_registry_server_finalize (GObject *object)
   g_clear_pointer (&self->conns_per_address, g_hash_table_unref);
   g_clear_pointer (&self->bindings, g_hash_table_unref);
   g_clear_pointer (&self->wanted, g_hash_table_unref);
+  g_clear_pointer (&self->heartbeat_idle_reply, g_bytes_unref);
   g_clear_pointer (&self->config, weft_registry_config_free);
   G_OBJECT_CLASS (weft_registry_server_parent_class)->finalize (object);
 }
@@ -617,6 +632,25 @@ weft_registry_server_new (WeftRegistryConfig *config, GError **error)
   weft_signaling_hub_set_limits (self->hub, config->ws_max_message_size,
                                  config->ws_max_frames_per_second, config->ws_frame_burst);
   self->metrics = weft_registry_metrics_new ();
+  {
+    /* the answer to nearly every heartbeat, serialised once */
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+    g_autoptr (JsonNode) node = NULL;
+    gsize len;
+    gchar *data;
+
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "status");
+    json_builder_add_string_value (b, "ok");
+    json_builder_set_member_name (b, "pending_tasks");
+    json_builder_begin_array (b);
+    json_builder_end_array (b);
+    json_builder_end_object (b);
+    node = json_builder_get_root (b);
+    data = json_to_string (node, FALSE);
+    len = strlen (data);
+    self->heartbeat_idle_reply = g_bytes_new_take (data, len);
+  }
 
   weft_registry_server_connect_push (self);
 

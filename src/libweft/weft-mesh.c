@@ -4,8 +4,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "weft-error.h"
-#include "weft-mesh-private.h"
-#include "weft-peer-connection.h"
+#include "weft-mesh-link-private.h"
 
 /* the direct path's connections. every remote signaling peer id gets at most
  * one link; a link holds one peer connection (replaced on glare, reconnect or
@@ -17,11 +16,7 @@
  * at once) is settled by the peer ids: the lexically smaller id keeps its
  * offer, the other side drops its own and answers. */
 
-#define MESH_LABEL "mesh"
-/* how long an existing peer waits for a newcomer's offer before offering
- * itself (full mesh); the newcomer offers at once after peer_list */
-#define JOIN_OFFER_DELAY_MS 300
-#define MAX_RECONNECTS      3
+#define MAX_RECONNECTS 3
 
 enum
 {
@@ -32,74 +27,13 @@ enum
 };
 static guint signals[N_SIGNALS];
 
-typedef struct
-{
-  gchar *candidate; /* (owned) */
-  gchar *mid;       /* (owned) (nullable) */
-  gint mline;
-} EarlyCandidate;
-
-typedef struct
-{
-  WeftMesh *mesh;           /* (unowned) */
-  gchar *peer_id;           /* (owned) */
-  WeftPeerConnection *pc;   /* (owned) (nullable) */
-  WeftDataChannel *channel; /* (owned) (nullable) */
-  GPtrArray *early;         /* (owned) (element-type EarlyCandidate) before any offer */
-  GPtrArray *waiters;       /* (owned) (element-type GTask) ensure_channel calls */
-  gboolean offerer;
-  gboolean have_remote;
-  gboolean remote_is_weft;
-  gboolean open;
-  gint64 created_at; /* monotonic, of the current connection */
-  gint64 opened_at;
-  gint64 last_activity;
-  gint64 setup_us; /* offer to open, of the current connection */
-  guint holds;
-  guint idle_id;
-  guint offer_delay_id;
-  guint reconnect_id;
-  guint reconnects;
-  guint64 messages_in;
-  guint64 messages_out;
-} MeshLink;
-
-typedef struct
-{
-  MeshLink *link; /* (unowned) */
-  guint timeout_id;
-  gulong cancel_id;
-  guint budget_ms;
-} Waiter;
-
-struct _WeftMesh
-{
-  GObject parent_instance;
-
-  WeftSignaling *signaling;   /* (owned) */
-  WeftRegistryClient *client; /* (owned) */
-  GHashTable *links;          /* (owned) (element-type utf8 MeshLink) by peer id */
-  GHashTable *online;         /* (owned) (element-type utf8) peer ids on signaling */
-  GPtrArray *local_addresses; /* (owned) (element-type utf8) */
-  JsonNode *ice_config;       /* (owned) (nullable) */
-  gboolean ice_config_fixed;
-  GCancellable *cancellable; /* (owned) (nullable) while started */
-  WeftConnectMode mode;
-  guint idle_timeout_ms;
-  guint open_budget_ms;
-  gboolean started;
-  guint connections_made;
-};
-
 G_DEFINE_TYPE (WeftMesh, weft_mesh, G_TYPE_OBJECT)
 
 static void
-link_start_offer (MeshLink *link, gboolean ice_restart);
-static void
 link_arm_idle (MeshLink *link);
 
-static void
-early_candidate_free (gpointer data)
+void
+mesh_early_candidate_free (gpointer data)
 {
   EarlyCandidate *c = data;
 
@@ -108,8 +42,8 @@ early_candidate_free (gpointer data)
   g_free (c);
 }
 
-static const gchar *
-local_id (WeftMesh *self)
+const gchar *
+mesh_local_id (WeftMesh *self)
 {
   const gchar *id = weft_signaling_get_peer_id (self->signaling);
 
@@ -182,23 +116,23 @@ link_free (gpointer data)
   g_free (link);
 }
 
-static MeshLink *
-link_lookup (WeftMesh *self, const gchar *peer_id)
+MeshLink *
+mesh_link_lookup (WeftMesh *self, const gchar *peer_id)
 {
   return g_hash_table_lookup (self->links, peer_id);
 }
 
-static MeshLink *
-link_ensure (WeftMesh *self, const gchar *peer_id)
+MeshLink *
+mesh_link_ensure (WeftMesh *self, const gchar *peer_id)
 {
-  MeshLink *link = link_lookup (self, peer_id);
+  MeshLink *link = mesh_link_lookup (self, peer_id);
 
   if (link != NULL)
     return link;
   link = g_new0 (MeshLink, 1);
   link->mesh = self;
   link->peer_id = g_strdup (peer_id);
-  link->early = g_ptr_array_new_with_free_func (early_candidate_free);
+  link->early = g_ptr_array_new_with_free_func (mesh_early_candidate_free);
   link->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   g_hash_table_insert (self->links, link->peer_id, link);
   return link;
@@ -238,8 +172,8 @@ emit_disconnected_cb (gpointer data)
 
 /* closes the link's connection; the objects are released from the main loop
  * because this may run inside one of their own signal emissions */
-static void
-link_drop_pc (MeshLink *link)
+void
+mesh_link_drop_pc (MeshLink *link)
 {
   gboolean was_open = link->open;
 
@@ -275,12 +209,12 @@ static void
 link_remove (MeshLink *link)
 {
   g_hash_table_steal (link->mesh->links, link->peer_id);
-  link_drop_pc (link);
+  mesh_link_drop_pc (link);
   link_free (link);
 }
 
-static void
-send_frame (MeshLink *link, const gchar *type, JsonNode *payload)
+void
+mesh_send_frame (MeshLink *link, const gchar *type, JsonNode *payload)
 {
   g_autoptr (GError) error = NULL;
 
@@ -288,8 +222,8 @@ send_frame (MeshLink *link, const gchar *type, JsonNode *payload)
     g_debug ("mesh: cannot send %s to %s: %s", type, link->peer_id, error->message);
 }
 
-static JsonNode *
-sdp_payload (const gchar *type, const gchar *sdp, gboolean ice_restart)
+JsonNode *
+mesh_sdp_payload (const gchar *type, const gchar *sdp, gboolean ice_restart)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
@@ -336,11 +270,11 @@ local_candidate_cb (WeftPeerConnection *pc,
   json_builder_add_int_value (b, mline);
   json_builder_end_object (b);
   payload = json_builder_get_root (b);
-  send_frame (link, "ice_candidate", payload);
+  mesh_send_frame (link, "ice_candidate", payload);
 }
 
-static void
-link_broken (MeshLink *link, const gchar *why)
+void
+mesh_link_broken (MeshLink *link, const gchar *why)
 {
   WeftMesh *self = link->mesh;
   gboolean retry;
@@ -348,17 +282,17 @@ link_broken (MeshLink *link, const gchar *why)
   if (link->pc == NULL)
     return;
   g_debug ("mesh: connection to %s ended: %s", link->peer_id, why);
-  link_drop_pc (link);
+  mesh_link_drop_pc (link);
 
   retry = link->reconnects < MAX_RECONNECTS && self->started &&
           g_hash_table_contains (self->online, link->peer_id) &&
           (link->waiters->len > 0 || (self->mode == WEFT_CONNECT_MODE_FULL_MESH &&
-                                      g_strcmp0 (local_id (self), link->peer_id) < 0));
+                                      g_strcmp0 (mesh_local_id (self), link->peer_id) < 0));
   if (retry)
     {
       link->reconnects++;
       g_message ("mesh: reconnecting to %s (%s)", link->peer_id, why);
-      link_start_offer (link, FALSE);
+      mesh_link_start_offer (link, FALSE);
       return;
     }
   if (link->waiters->len > 0)
@@ -448,7 +382,7 @@ channel_message_cb (WeftDataChannel *channel, GBytes *data, gboolean is_text, gp
 static void
 channel_closed_cb (WeftDataChannel *channel, gpointer user_data)
 {
-  link_broken (user_data, "the channel closed");
+  mesh_link_broken (user_data, "the channel closed");
 }
 
 static void
@@ -485,14 +419,14 @@ pc_state_cb (WeftPeerConnection *pc, guint state, gpointer user_data)
     {
       const GError *error = weft_peer_connection_get_error (pc);
 
-      link_broken (link, error != NULL ? error->message : "the connection failed");
+      mesh_link_broken (link, error != NULL ? error->message : "the connection failed");
     }
   else if (state == WEFT_PEER_CONNECTION_STATE_CLOSED)
-    link_broken (link, "the peer closed the connection");
+    mesh_link_broken (link, "the peer closed the connection");
 }
 
-static gboolean
-link_new_pc (MeshLink *link, GError **error)
+gboolean
+mesh_link_new_pc (MeshLink *link, GError **error)
 {
   WeftMesh *self = link->mesh;
   g_autoptr (WeftPeerConnection) pc = weft_peer_connection_new (error);
@@ -514,17 +448,17 @@ link_new_pc (MeshLink *link, GError **error)
   return TRUE;
 }
 
-static void
-link_fail_now (MeshLink *link, const GError *error)
+void
+mesh_link_fail_now (MeshLink *link, const GError *error)
 {
   g_message ("mesh: cannot connect to %s: %s", link->peer_id, error->message);
-  link_drop_pc (link);
+  mesh_link_drop_pc (link);
   link_complete_waiters (link, error);
   link_remove (link);
 }
 
-static void
-link_start_offer (MeshLink *link, gboolean ice_restart)
+void
+mesh_link_start_offer (MeshLink *link, gboolean ice_restart)
 {
   WeftDataChannelOptions options = WEFT_DATA_CHANNEL_OPTIONS_INIT;
   g_autoptr (GError) error = NULL;
@@ -534,309 +468,30 @@ link_start_offer (MeshLink *link, gboolean ice_restart)
 
   g_clear_handle_id (&link->offer_delay_id, g_source_remove);
   g_clear_handle_id (&link->reconnect_id, g_source_remove);
-  link_drop_pc (link);
+  mesh_link_drop_pc (link);
   g_ptr_array_set_size (link->early, 0);
   link->offerer = TRUE;
-  if (!link_new_pc (link, &error))
+  if (!mesh_link_new_pc (link, &error))
     {
-      link_fail_now (link, error);
+      mesh_link_fail_now (link, error);
       return;
     }
   channel = weft_peer_connection_create_data_channel (link->pc, MESH_LABEL, &options, &error);
   if (channel == NULL)
     {
-      link_fail_now (link, error);
+      mesh_link_fail_now (link, error);
       return;
     }
   link_adopt_channel (link, channel);
   sdp = weft_peer_connection_create_offer (link->pc, &error);
   if (sdp == NULL)
     {
-      link_fail_now (link, error);
+      mesh_link_fail_now (link, error);
       return;
     }
   g_debug ("mesh: offering to %s", link->peer_id);
-  payload = sdp_payload ("offer", sdp, ice_restart);
-  send_frame (link, "offer", payload);
-}
-
-static gboolean
-payload_is_weft (JsonNode *payload, gboolean *ice_restart)
-{
-  JsonObject *obj;
-  JsonNode *weft;
-
-  if (ice_restart != NULL)
-    *ice_restart = FALSE;
-  if (payload == NULL || !JSON_NODE_HOLDS_OBJECT (payload))
-    return FALSE;
-  obj = json_node_get_object (payload);
-  weft = json_object_get_member (obj, "weft");
-  if (weft == NULL || !JSON_NODE_HOLDS_OBJECT (weft))
-    return FALSE;
-  if (ice_restart != NULL)
-    *ice_restart = json_object_get_boolean_member_with_default (json_node_get_object (weft),
-                                                                "ice_restart", FALSE);
-  return TRUE;
-}
-
-static const gchar *
-payload_sdp (JsonNode *payload)
-{
-  if (payload == NULL || !JSON_NODE_HOLDS_OBJECT (payload))
-    return NULL;
-  return json_object_get_string_member_with_default (json_node_get_object (payload), "sdp", NULL);
-}
-
-static void
-add_candidate (MeshLink *link, const gchar *candidate, const gchar *mid, gint mline)
-{
-  g_autoptr (GError) error = NULL;
-
-  /* webrtc-rs (the chatixia sidecar) sends sdpMid "" with index 0: treat it
-   * as "not given" so the index alone selects our only m-line */
-  if (mid != NULL && mid[0] == '\0')
-    mid = NULL;
-  if (!weft_peer_connection_add_remote_candidate (link->pc, candidate, mid, mline, &error))
-    g_debug ("mesh: ignoring a candidate from %s: %s", link->peer_id, error->message);
-}
-
-/* ---- signaling ---- */
-
-static void
-offer_cb (WeftSignaling *signaling, const gchar *from, JsonNode *payload, gpointer user_data)
-{
-  WeftMesh *self = user_data;
-  MeshLink *link;
-  const gchar *sdp = payload_sdp (payload);
-  gboolean ice_restart = FALSE;
-  gboolean is_weft = payload_is_weft (payload, &ice_restart);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) answer_payload = NULL;
-  g_autofree gchar *answer = NULL;
-
-  if (sdp == NULL || from == NULL || from[0] == '\0' || !self->started)
-    return;
-  g_hash_table_add (self->online, g_strdup (from));
-  link = link_ensure (self, from);
-  g_clear_handle_id (&link->offer_delay_id, g_source_remove);
-
-  if (link->pc != NULL && link->offerer && !link->have_remote &&
-      g_strcmp0 (local_id (self), from) < 0)
-    {
-      /* glare: both offered; the smaller id keeps its offer */
-      g_debug ("mesh: glare with %s: keeping our offer", from);
-      return;
-    }
-  if (link->pc != NULL && ice_restart && !link->offerer && link->have_remote)
-    {
-      /* the same session with new ICE credentials */
-      if (!weft_peer_connection_set_remote_description (link->pc, WEFT_SDP_TYPE_OFFER, sdp,
-                                                        &error) ||
-          (answer = weft_peer_connection_create_answer (link->pc, &error)) == NULL)
-        {
-          link_broken (link, error->message);
-          return;
-        }
-      answer_payload = sdp_payload ("answer", answer, TRUE);
-      send_frame (link, "answer", answer_payload);
-      return;
-    }
-  if (link->pc != NULL)
-    g_debug ("mesh: %s sent a new offer; replacing our connection", from);
-
-  /* answer on a fresh connection, as the sidecar does: this covers glare on
-   * the larger id's side and a peer that restarted */
-  link_drop_pc (link);
-  link->offerer = FALSE;
-  link->remote_is_weft = is_weft;
-  if (!link_new_pc (link, &error))
-    {
-      link_fail_now (link, error);
-      return;
-    }
-  if (is_weft)
-    weft_peer_connection_set_large_packets (link->pc, TRUE);
-  if (!weft_peer_connection_set_remote_description (link->pc, WEFT_SDP_TYPE_OFFER, sdp, &error))
-    {
-      g_message ("mesh: rejecting the offer from %s: %s", from, error->message);
-      link_fail_now (link, error);
-      return;
-    }
-  link->have_remote = TRUE;
-  for (guint i = 0; i < link->early->len; i++)
-    {
-      EarlyCandidate *c = g_ptr_array_index (link->early, i);
-
-      add_candidate (link, c->candidate, c->mid, c->mline);
-    }
-  g_ptr_array_set_size (link->early, 0);
-  answer = weft_peer_connection_create_answer (link->pc, &error);
-  if (answer == NULL)
-    {
-      link_fail_now (link, error);
-      return;
-    }
-  answer_payload = sdp_payload ("answer", answer, FALSE);
-  send_frame (link, "answer", answer_payload);
-}
-
-static void
-answer_cb (WeftSignaling *signaling, const gchar *from, JsonNode *payload, gpointer user_data)
-{
-  WeftMesh *self = user_data;
-  MeshLink *link = link_lookup (self, from);
-  const gchar *sdp = payload_sdp (payload);
-  g_autoptr (GError) error = NULL;
-
-  if (link == NULL || link->pc == NULL || !link->offerer || sdp == NULL)
-    {
-      g_debug ("mesh: ignoring an answer from %s", from);
-      return;
-    }
-  link->remote_is_weft = payload_is_weft (payload, NULL);
-  if (link->remote_is_weft)
-    weft_peer_connection_set_large_packets (link->pc, TRUE);
-  if (!weft_peer_connection_set_remote_description (link->pc, WEFT_SDP_TYPE_ANSWER, sdp, &error))
-    {
-      link_broken (link, error->message);
-      return;
-    }
-  link->have_remote = TRUE;
-}
-
-static void
-ice_candidate_cb (WeftSignaling *signaling,
-                  const gchar *from,
-                  JsonNode *payload,
-                  gpointer user_data)
-{
-  WeftMesh *self = user_data;
-  MeshLink *link;
-  JsonObject *obj;
-  const gchar *candidate;
-  const gchar *mid;
-  gint mline;
-
-  if (payload == NULL || !JSON_NODE_HOLDS_OBJECT (payload) || !self->started)
-    return;
-  obj = json_node_get_object (payload);
-  candidate = json_object_get_string_member_with_default (obj, "candidate", NULL);
-  mid = json_object_get_string_member_with_default (obj, "sdpMid", NULL);
-  mline = (gint) json_object_get_int_member_with_default (obj, "sdpMLineIndex", 0);
-  if (candidate == NULL)
-    return;
-  link = link_lookup (self, from);
-  if (link == NULL || link->pc == NULL)
-    {
-      /* the offer is still on its way (or being processed): keep it, as
-       * the sidecar sends candidates right behind its offer */
-      EarlyCandidate *c = g_new0 (EarlyCandidate, 1);
-
-      link = link_ensure (self, from);
-      if (link->early->len >= 64)
-        return;
-      c->candidate = g_strdup (candidate);
-      c->mid = g_strdup (mid);
-      c->mline = mline;
-      g_ptr_array_add (link->early, c);
-      return;
-    }
-  add_candidate (link, candidate, mid, mline);
-}
-
-static gboolean
-join_offer_cb (gpointer user_data)
-{
-  MeshLink *link = user_data;
-
-  link->offer_delay_id = 0;
-  if (link->pc == NULL)
-    link_start_offer (link, FALSE);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-maybe_offer_full_mesh (WeftMesh *self, const gchar *peer_id, guint delay_ms)
-{
-  MeshLink *link;
-
-  if (self->mode != WEFT_CONNECT_MODE_FULL_MESH || g_strcmp0 (peer_id, local_id (self)) == 0)
-    return;
-  link = link_ensure (self, peer_id);
-  if (link->pc != NULL || link->offer_delay_id != 0)
-    return;
-  if (delay_ms == 0)
-    link_start_offer (link, FALSE);
-  else
-    link->offer_delay_id =
-      g_timeout_add (delay_ms + g_random_int_range (0, (gint32) delay_ms), join_offer_cb, link);
-}
-
-static void
-peer_list_cb (WeftSignaling *signaling, gchar **peers, gpointer user_data)
-{
-  WeftMesh *self = user_data;
-
-  g_hash_table_remove_all (self->online);
-  for (guint i = 0; peers != NULL && peers[i] != NULL; i++)
-    g_hash_table_add (self->online, g_strdup (peers[i]));
-  for (guint i = 0; peers != NULL && peers[i] != NULL; i++)
-    maybe_offer_full_mesh (self, peers[i], 0);
-}
-
-static void
-peer_joined_cb (WeftSignaling *signaling, const gchar *peer_id, gpointer user_data)
-{
-  WeftMesh *self = user_data;
-  MeshLink *link = link_lookup (self, peer_id);
-
-  g_hash_table_add (self->online, g_strdup (peer_id));
-  /* an offer made while the peer was away went nowhere: make it again */
-  if (link != NULL && link->pc != NULL && link->offerer && !link->have_remote &&
-      link->waiters->len > 0)
-    {
-      link_start_offer (link, FALSE);
-      return;
-    }
-  /* the newcomer offers to everyone it finds in its peer_list; offer only
-   * if it does not (a chatixia newcomer always does) */
-  maybe_offer_full_mesh (self, peer_id, JOIN_OFFER_DELAY_MS);
-}
-
-static void
-peer_left_cb (WeftSignaling *signaling, const gchar *peer_id, gpointer user_data)
-{
-  WeftMesh *self = user_data;
-  MeshLink *link = link_lookup (self, peer_id);
-
-  g_hash_table_remove (self->online, peer_id);
-  /* an open channel outlives the peer's signaling socket. a negotiation
-   * with callers waiting goes on until their budget ends: the peer may be
-   * reconnecting (peer_joined then offers again) */
-  if (link != NULL && !link->open && link->waiters->len == 0)
-    link_broken (link, "the peer left signaling");
-}
-
-static void
-ice_config_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr (WeftMesh) self = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) config =
-    weft_registry_client_get_ice_config_finish (WEFT_REGISTRY_CLIENT (source), res, &error);
-
-  if (config == NULL)
-    {
-      if (!g_error_matches (error, WEFT_ERROR, WEFT_ERROR_CANCELLED))
-        g_message ("mesh: no ICE servers from the registry: %s", error->message);
-      return;
-    }
-  if (!self->ice_config_fixed)
-    {
-      g_clear_pointer (&self->ice_config, json_node_unref);
-      self->ice_config = g_steal_pointer (&config);
-    }
+  payload = mesh_sdp_payload ("offer", sdp, ice_restart);
+  mesh_send_frame (link, "offer", payload);
 }
 
 /* ---- GObject ---- */
@@ -919,7 +574,7 @@ const gchar *
 weft_mesh_get_local_peer_id (WeftMesh *self)
 {
   g_return_val_if_fail (WEFT_IS_MESH (self), NULL);
-  return local_id (self);
+  return mesh_local_id (self);
 }
 
 void
@@ -938,7 +593,7 @@ weft_mesh_set_connect_mode (WeftMesh *self, WeftConnectMode mode)
       g_autofree gpointer *keys = g_hash_table_get_keys_as_array (self->online, NULL);
 
       for (guint i = 0; keys[i] != NULL; i++)
-        maybe_offer_full_mesh (self, keys[i], 0);
+        mesh_maybe_offer_full_mesh (self, keys[i], 0);
     }
 }
 
@@ -1019,14 +674,9 @@ weft_mesh_start (WeftMesh *self)
     return;
   self->started = TRUE;
   self->cancellable = g_cancellable_new ();
-  g_signal_connect (self->signaling, "peer-list", G_CALLBACK (peer_list_cb), self);
-  g_signal_connect (self->signaling, "peer-joined", G_CALLBACK (peer_joined_cb), self);
-  g_signal_connect (self->signaling, "peer-left", G_CALLBACK (peer_left_cb), self);
-  g_signal_connect (self->signaling, "offer", G_CALLBACK (offer_cb), self);
-  g_signal_connect (self->signaling, "answer", G_CALLBACK (answer_cb), self);
-  g_signal_connect (self->signaling, "ice-candidate", G_CALLBACK (ice_candidate_cb), self);
+  mesh_connect_signaling (self);
   if (!self->ice_config_fixed)
-    weft_registry_client_get_ice_config_async (self->client, self->cancellable, ice_config_cb,
+    weft_registry_client_get_ice_config_async (self->client, self->cancellable, mesh_ice_config_cb,
                                                g_object_ref (self));
 }
 
@@ -1045,7 +695,7 @@ weft_mesh_stop (WeftMesh *self)
   g_signal_handlers_disconnect_by_data (self->signaling, self);
   g_hash_table_iter_init (&iter, self->links);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    link_drop_pc (value);
+    mesh_link_drop_pc (value);
   g_hash_table_remove_all (self->links);
   g_hash_table_remove_all (self->online);
 }
@@ -1120,13 +770,13 @@ weft_mesh_ensure_channel_async (WeftMesh *self,
                                _ ("The signaling connection to the registry is down"));
       return;
     }
-  if (g_strcmp0 (peer_id, local_id (self)) == 0 || peer_id[0] == '\0')
+  if (g_strcmp0 (peer_id, mesh_local_id (self)) == 0 || peer_id[0] == '\0')
     {
       g_task_return_new_error (task, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
                                _ ("“%s” is this agent's own peer id"), peer_id);
       return;
     }
-  link = link_lookup (self, peer_id);
+  link = mesh_link_lookup (self, peer_id);
   if (link != NULL && link->open)
     {
       g_task_return_boolean (task, TRUE);
@@ -1138,7 +788,7 @@ weft_mesh_ensure_channel_async (WeftMesh *self,
                                _ ("Peer “%s” is not on the registry's signaling"), peer_id);
       return;
     }
-  link = link_ensure (self, peer_id);
+  link = mesh_link_ensure (self, peer_id);
   w = g_new0 (Waiter, 1);
   w->link = link;
   w->budget_ms = budget_ms > 0 ? budget_ms : self->open_budget_ms;
@@ -1151,7 +801,7 @@ weft_mesh_ensure_channel_async (WeftMesh *self,
   if (link->pc == NULL)
     {
       link->reconnects = 0;
-      link_start_offer (link, FALSE);
+      mesh_link_start_offer (link, FALSE);
     }
 }
 
@@ -1171,7 +821,7 @@ weft_mesh_send (WeftMesh *self, const gchar *peer_id, WeftMessage *message, GErr
   g_return_val_if_fail (WEFT_IS_MESH (self), FALSE);
   g_return_val_if_fail (WEFT_IS_MESSAGE (message), FALSE);
 
-  link = link_lookup (self, peer_id);
+  link = mesh_link_lookup (self, peer_id);
   if (link == NULL || !link->open || link->channel == NULL)
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_UNAVAILABLE, _ ("No open channel to peer “%s”"),
@@ -1205,141 +855,6 @@ weft_mesh_broadcast (WeftMesh *self, WeftMessage *message)
   return n;
 }
 
-gboolean
-weft_mesh_is_open (WeftMesh *self, const gchar *peer_id)
-{
-  MeshLink *link;
-
-  g_return_val_if_fail (WEFT_IS_MESH (self), FALSE);
-  link = link_lookup (self, peer_id);
-  return link != NULL && link->open;
-}
-
-gboolean
-weft_mesh_is_online (WeftMesh *self, const gchar *peer_id)
-{
-  g_return_val_if_fail (WEFT_IS_MESH (self), FALSE);
-  return peer_id != NULL && g_hash_table_contains (self->online, peer_id);
-}
-
-static gint
-compare_strings (gconstpointer a, gconstpointer b)
-{
-  return g_strcmp0 (*(const gchar *const *) a, *(const gchar *const *) b);
-}
-
-/* Returns: (transfer full): the peer ids with an open channel, sorted */
-gchar **
-weft_mesh_dup_open_peers (WeftMesh *self)
-{
-  g_autoptr (GPtrArray) out = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer value;
-
-  g_return_val_if_fail (WEFT_IS_MESH (self), NULL);
-  g_hash_table_iter_init (&iter, self->links);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (((MeshLink *) value)->open)
-      g_ptr_array_add (out, g_strdup (((MeshLink *) value)->peer_id));
-  g_ptr_array_sort (out, compare_strings);
-  g_ptr_array_add (out, NULL);
-  return (gchar **) g_ptr_array_free (g_steal_pointer (&out), FALSE);
-}
-
-guint
-weft_mesh_get_n_open (WeftMesh *self)
-{
-  g_auto (GStrv) peers = weft_mesh_dup_open_peers (self);
-
-  return g_strv_length (peers);
-}
-
-/* how many channels have opened since the mesh was made */
-guint
-weft_mesh_get_n_connections_made (WeftMesh *self)
-{
-  g_return_val_if_fail (WEFT_IS_MESH (self), 0);
-  return self->connections_made;
-}
-
-/* Returns: (transfer full): `{"peer_id", "mode", "connections": [{"peer_id",
- *   "state", "role", "setup_ms", "open_s", "idle_s", "messages_in",
- *   "messages_out"}]}` for logs, D-Bus and the agent's connection report */
-JsonNode *
-weft_mesh_dup_report (WeftMesh *self)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (GList) links = NULL;
-  gint64 now = g_get_monotonic_time ();
-
-  g_return_val_if_fail (WEFT_IS_MESH (self), NULL);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "peer_id");
-  json_builder_add_string_value (b, local_id (self));
-  json_builder_set_member_name (b, "mode");
-  json_builder_add_string_value (b, self->mode == WEFT_CONNECT_MODE_FULL_MESH ? "full-mesh"
-                                                                              : "on-demand");
-  json_builder_set_member_name (b, "connections");
-  json_builder_begin_array (b);
-  links = g_hash_table_get_values (self->links);
-  for (GList *l = links; l != NULL; l = l->next)
-    {
-      MeshLink *link = l->data;
-
-      if (link->pc == NULL)
-        continue;
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "peer_id");
-      json_builder_add_string_value (b, link->peer_id);
-      json_builder_set_member_name (b, "state");
-      json_builder_add_string_value (b, link->open ? "open" : "connecting");
-      json_builder_set_member_name (b, "role");
-      json_builder_add_string_value (b, link->offerer ? "offerer" : "answerer");
-      json_builder_set_member_name (b, "setup_ms");
-      json_builder_add_double_value (b, link->open ? link->setup_us / 1000.0 : 0.0);
-      json_builder_set_member_name (b, "open_s");
-      json_builder_add_int_value (b, link->open ? (now - link->opened_at) / G_USEC_PER_SEC : 0);
-      json_builder_set_member_name (b, "idle_s");
-      json_builder_add_int_value (b, (now - link->last_activity) / G_USEC_PER_SEC);
-      json_builder_set_member_name (b, "messages_in");
-      json_builder_add_int_value (b, (gint64) link->messages_in);
-      json_builder_set_member_name (b, "messages_out");
-      json_builder_add_int_value (b, (gint64) link->messages_out);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
-}
-
-void
-weft_mesh_hold (WeftMesh *self, const gchar *peer_id)
-{
-  MeshLink *link;
-
-  g_return_if_fail (WEFT_IS_MESH (self));
-  link = link_lookup (self, peer_id);
-  if (link != NULL)
-    {
-      link->holds++;
-      link->last_activity = g_get_monotonic_time ();
-    }
-}
-
-void
-weft_mesh_release (WeftMesh *self, const gchar *peer_id)
-{
-  MeshLink *link;
-
-  g_return_if_fail (WEFT_IS_MESH (self));
-  link = link_lookup (self, peer_id);
-  if (link != NULL && link->holds > 0)
-    {
-      link->holds--;
-      link->last_activity = g_get_monotonic_time ();
-    }
-}
-
 /* tears the connection to @peer_id down now (the peer sees it close) */
 void
 weft_mesh_close_peer (WeftMesh *self, const gchar *peer_id)
@@ -1347,7 +862,7 @@ weft_mesh_close_peer (WeftMesh *self, const gchar *peer_id)
   MeshLink *link;
 
   g_return_if_fail (WEFT_IS_MESH (self));
-  link = link_lookup (self, peer_id);
+  link = mesh_link_lookup (self, peer_id);
   if (link == NULL)
     return;
   if (link->waiters->len > 0)
@@ -1369,7 +884,7 @@ weft_mesh_restart_ice (WeftMesh *self, const gchar *peer_id, GError **error)
   g_autoptr (JsonNode) payload = NULL;
 
   g_return_val_if_fail (WEFT_IS_MESH (self), FALSE);
-  link = link_lookup (self, peer_id);
+  link = mesh_link_lookup (self, peer_id);
   if (link == NULL || link->pc == NULL)
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_NOT_FOUND, _ ("No connection to peer “%s”"),
@@ -1379,7 +894,7 @@ weft_mesh_restart_ice (WeftMesh *self, const gchar *peer_id, GError **error)
   if (!link->offerer)
     {
       /* only the offerer restarts; ask the peer by offering afresh */
-      link_start_offer (link, FALSE);
+      mesh_link_start_offer (link, FALSE);
       return TRUE;
     }
   if (!weft_peer_connection_restart_ice (link->pc, error))
@@ -1387,8 +902,8 @@ weft_mesh_restart_ice (WeftMesh *self, const gchar *peer_id, GError **error)
   sdp = weft_peer_connection_create_offer (link->pc, error);
   if (sdp == NULL)
     return FALSE;
-  payload = sdp_payload ("offer", sdp, TRUE);
+  payload = mesh_sdp_payload ("offer", sdp, TRUE);
   link->have_remote = FALSE;
-  send_frame (link, "offer", payload);
+  mesh_send_frame (link, "offer", payload);
   return TRUE;
 }

@@ -6,6 +6,7 @@
  *
  * usage: weft-mesh-node --registry URL --api-key KEY --name AGENT
  *                       [--full-mesh] [--expect-peers N] [--idle-ms MS] [--agent]
+ *                       [--quiet]
  *
  * it answers task_request for the skills "echo" (result "<name>:<message>")
  * and "fail", prints one JSON object per line on stdout for what happens
@@ -40,6 +41,7 @@ typedef struct
   GDataInputStream *input;
   gboolean agent;
   gboolean registered;
+  gboolean quiet;
 } Node;
 
 static void
@@ -104,15 +106,19 @@ static gboolean
 task_request_cb (WeftMeshRpc *rpc, WeftMeshCall *call, Node *node)
 {
   const gchar *skill = weft_mesh_call_get_skill (call);
-  JsonBuilder *b = event ("executed");
 
-  json_builder_set_member_name (b, "request_id");
-  json_builder_add_string_value (b, weft_mesh_call_get_request_id (call));
-  json_builder_set_member_name (b, "skill");
-  json_builder_add_string_value (b, skill != NULL ? skill : "");
-  json_builder_set_member_name (b, "from");
-  json_builder_add_string_value (b, weft_mesh_call_get_from_peer (call));
-  emit_event (b);
+  if (!node->quiet)
+    {
+      JsonBuilder *b = event ("executed");
+
+      json_builder_set_member_name (b, "request_id");
+      json_builder_add_string_value (b, weft_mesh_call_get_request_id (call));
+      json_builder_set_member_name (b, "skill");
+      json_builder_add_string_value (b, skill != NULL ? skill : "");
+      json_builder_set_member_name (b, "from");
+      json_builder_add_string_value (b, weft_mesh_call_get_from_peer (call));
+      emit_event (b);
+    }
   if (g_strcmp0 (skill, "echo") == 0)
     {
       g_autofree gchar *result = g_strdup_printf (
@@ -333,6 +339,7 @@ main (int argc, char **argv)
   gint expect_peers = 0;
   gint idle_ms = 0;
   gboolean agent = FALSE;
+  gboolean quiet = FALSE;
   GOptionEntry entries[] = {
     { "registry", 0, 0, G_OPTION_ARG_STRING, &registry, "registry URL", "URL" },
     { "api-key", 0, 0, G_OPTION_ARG_STRING, &api_key, "API key", "KEY" },
@@ -341,6 +348,7 @@ main (int argc, char **argv)
     { "expect-peers", 0, 0, G_OPTION_ARG_INT, &expect_peers, "report all-connected at N", "N" },
     { "idle-ms", 0, 0, G_OPTION_ARG_INT, &idle_ms, "idle close after MS", "MS" },
     { "agent", 0, 0, G_OPTION_ARG_NONE, &agent, "register and take pushed tasks", NULL },
+    { "quiet", 0, 0, G_OPTION_ARG_NONE, &quiet, "no event per executed request", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- one WeftMesh peer");
@@ -363,6 +371,7 @@ main (int argc, char **argv)
   node.name = name;
   node.expect_peers = (guint) MAX (expect_peers, 0);
   node.agent = agent;
+  node.quiet = quiet;
   node.started_at = g_get_monotonic_time ();
   client = weft_registry_client_new (registry);
   weft_registry_client_set_api_key (client, api_key);

@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "weft-agent-private.h"
+#include "weft-error.h"
+#include "weft-mesh-agent-private.h"
+
+#define MAX_ROUTES 64
+
+struct _WeftMeshAgent
+{
+  GObject parent_instance;
+
+  WeftAgent *agent; /* (unowned) the agent owns this */
+  WeftMesh *mesh;   /* (owned) */
+  WeftMeshRpc *rpc; /* (owned) */
+  GQueue routes;    /* (element-type WeftMeshRoute) (owned) newest first */
+};
+
+G_DEFINE_TYPE (WeftMeshAgent, weft_mesh_agent, G_TYPE_OBJECT)
+
+typedef struct
+{
+  WeftMeshCall *call; /* (owned) */
+  WeftSkill *skill;   /* (owned) */
+} Run;
+
+static void
+skill_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Run *run = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *result = weft_skill_invoke_finish (WEFT_SKILL (source), res, &error);
+
+  if (result == NULL)
+    weft_mesh_call_return_error (run->call, error);
+  else
+    weft_mesh_call_return_result (run->call, result);
+  g_object_unref (run->call);
+  g_object_unref (run->skill);
+  g_free (run);
+}
+
+/* a task_request: run the skill under the call's cancellable, which a
+ * task_cancel cancels and which carries the hop count to nested requests */
+static gboolean
+task_request_cb (WeftMeshRpc *rpc, WeftMeshCall *call, gpointer user_data)
+{
+  WeftMeshAgent *self = user_data;
+  const gchar *name = weft_mesh_call_get_skill (call);
+  WeftSkill *skill = name != NULL ? weft_agent_lookup_skill (self->agent, name) : NULL;
+  g_autoptr (JsonNode) args = NULL;
+  Run *run;
+
+  if (skill == NULL)
+    return FALSE;
+  g_message ("mesh: running %s for %s (request %s, hop %u)", name,
+             weft_mesh_call_get_source_agent (call), weft_mesh_call_get_request_id (call),
+             weft_mesh_call_get_hops (call));
+  args = weft_mesh_call_dup_args (call);
+  run = g_new0 (Run, 1);
+  run->call = g_object_ref (call);
+  run->skill = g_object_ref (skill);
+  weft_skill_invoke_async (skill, args, weft_mesh_call_get_cancellable (call), skill_done_cb, run);
+  return TRUE;
+}
+
+static void
+agent_prompt_cb (WeftMeshRpc *rpc, const gchar *from_peer, WeftMessage *msg, gpointer user_data)
+{
+  WeftMeshAgent *self = user_data;
+  JsonNode *payload = weft_message_get_payload (msg);
+  const gchar *text = "";
+  const gchar *from = weft_message_get_source_agent (msg);
+
+  if (payload != NULL && JSON_NODE_HOLDS_OBJECT (payload))
+    text =
+      json_object_get_string_member_with_default (json_node_get_object (payload), "message", "");
+  weft_agent_emit_agent_prompt (self->agent, from[0] != '\0' ? from : from_peer, text, payload);
+}
+
+static void
+remember_route (WeftMeshAgent *self, const WeftMeshRoute *route)
+{
+  g_message ("%s to %s: %s path (%s), %.1f ms%s", route->kind, route->target, route->path,
+             route->reason != NULL ? route->reason : "", route->elapsed_us / 1000.0,
+             route->ok ? "" : ", failed");
+  g_queue_push_head (&self->routes, weft_mesh_route_copy (route));
+  while (self->routes.length > MAX_ROUTES)
+    weft_mesh_route_free (g_queue_pop_tail (&self->routes));
+}
+
+static void
+route_cb (WeftMeshRpc *rpc, WeftMeshRoute *route, gpointer user_data)
+{
+  remember_route (user_data, route);
+}
+
+static void
+weft_mesh_agent_dispose (GObject *object)
+{
+  WeftMeshAgent *self = WEFT_MESH_AGENT (object);
+
+  if (self->mesh != NULL)
+    weft_mesh_stop (self->mesh);
+  g_clear_object (&self->rpc);
+  g_clear_object (&self->mesh);
+  g_queue_clear_full (&self->routes, (GDestroyNotify) weft_mesh_route_free);
+  G_OBJECT_CLASS (weft_mesh_agent_parent_class)->dispose (object);
+}
+
+static void
+weft_mesh_agent_class_init (WeftMeshAgentClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = weft_mesh_agent_dispose;
+}
+
+static void
+weft_mesh_agent_init (WeftMeshAgent *self)
+{
+  g_queue_init (&self->routes);
+}
+
+WeftMeshAgent *
+weft_mesh_agent_new (WeftAgent *agent)
+{
+  WeftMeshAgent *self;
+  WeftManifest *manifest;
+
+  g_return_val_if_fail (WEFT_IS_AGENT (agent), NULL);
+  self = g_object_new (WEFT_TYPE_MESH_AGENT, NULL);
+  self->agent = agent;
+  manifest = weft_agent_get_manifest (agent);
+  self->mesh = weft_mesh_new (weft_agent_get_signaling (agent));
+  if (manifest != NULL)
+    {
+      weft_mesh_set_connect_mode (self->mesh, weft_manifest_get_connect_mode (manifest));
+      weft_mesh_set_idle_timeout (self->mesh, weft_manifest_get_idle_timeout (manifest));
+    }
+  self->rpc = weft_mesh_rpc_new (self->mesh, weft_agent_get_name (agent));
+  g_signal_connect (self->rpc, "task-request", G_CALLBACK (task_request_cb), self);
+  g_signal_connect (self->rpc, "agent-prompt", G_CALLBACK (agent_prompt_cb), self);
+  g_signal_connect (self->rpc, "route", G_CALLBACK (route_cb), self);
+  return self;
+}
+
+WeftMesh *
+weft_mesh_agent_get_mesh (WeftMeshAgent *self)
+{
+  g_return_val_if_fail (WEFT_IS_MESH_AGENT (self), NULL);
+  return self->mesh;
+}
+
+WeftMeshRpc *
+weft_mesh_agent_get_rpc (WeftMeshAgent *self)
+{
+  g_return_val_if_fail (WEFT_IS_MESH_AGENT (self), NULL);
+  return self->rpc;
+}
+
+void
+weft_mesh_agent_start (WeftMeshAgent *self)
+{
+  g_return_if_fail (WEFT_IS_MESH_AGENT (self));
+  weft_mesh_start (self->mesh);
+}
+
+void
+weft_mesh_agent_stop (WeftMeshAgent *self)
+{
+  g_return_if_fail (WEFT_IS_MESH_AGENT (self));
+  weft_mesh_stop (self->mesh);
+}
+
+/* the signaling peer id of @agent_id, or NULL with the reason the direct
+ * path cannot reach it */
+static const gchar *
+peer_of (WeftMeshAgent *self, const gchar *agent_id, GError **error)
+{
+  WeftPeer *peer = agent_id != NULL ? weft_agent_lookup_peer (self->agent, agent_id) : NULL;
+  const gchar *peer_id = peer != NULL ? weft_peer_get_peer_id (peer) : NULL;
+
+  if (peer == NULL)
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_UNAVAILABLE,
+                   _ ("Agent “%s” is not known yet; no direct path"), agent_id);
+      return NULL;
+    }
+  if (peer_id == NULL || peer_id[0] == '\0')
+    {
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_UNAVAILABLE,
+                   _ ("Agent “%s” has no signaling peer id (a chatixia agent without sidecar?)"),
+                   agent_id);
+      return NULL;
+    }
+  return peer_id;
+}
+
+static void
+delegate_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+  WeftMeshRoute *route = NULL;
+  gchar *result = weft_mesh_rpc_request_finish (WEFT_MESH_RPC (source), res, &route, &error);
+
+  g_task_set_task_data (task, route, (GDestroyNotify) weft_mesh_route_free);
+  if (result == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, result, g_free);
+}
+
+/* task_request to @target_agent_id over its channel. the hop count and
+ * cancellation follow @cancellable when it belongs to a running call */
+void
+weft_mesh_agent_delegate_async (WeftMeshAgent *self,
+                                const gchar *target_agent_id,
+                                const gchar *skill,
+                                const gchar *message,
+                                JsonNode *args,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
+  const gchar *peer_id;
+
+  g_return_if_fail (WEFT_IS_MESH_AGENT (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, weft_mesh_agent_delegate_async);
+  peer_id = peer_of (self, target_agent_id, &error);
+  if (peer_id == NULL)
+    {
+      g_task_set_task_data (
+        task,
+        weft_mesh_route_new ("delegate", target_agent_id, "direct", error->message, NULL, 0, FALSE),
+        (GDestroyNotify) weft_mesh_route_free);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  weft_mesh_rpc_request_async (self->rpc, peer_id, target_agent_id, skill, message, args, NULL, 0,
+                               cancellable, delegate_done_cb, g_steal_pointer (&task));
+}
+
+/* @route: (out) (optional): which path, why, how long; for a failure with
+ *   WEFT_ERROR_UNAVAILABLE its reason is why the registry path is next */
+gchar *
+weft_mesh_agent_delegate_finish (WeftMeshAgent *self,
+                                 GAsyncResult *result,
+                                 WeftMeshRoute **route,
+                                 GError **error)
+{
+  WeftMeshRoute *r;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  r = g_task_get_task_data (G_TASK (result));
+  if (route != NULL)
+    *route = r != NULL ? weft_mesh_route_copy (r) : NULL;
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+send_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+  WeftMeshRoute *route = NULL;
+
+  if (!weft_mesh_rpc_send_finish (WEFT_MESH_RPC (source), res, &route, &error))
+    {
+      g_task_set_task_data (task, route, (GDestroyNotify) weft_mesh_route_free);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_set_task_data (task, route, (GDestroyNotify) weft_mesh_route_free);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* an agent_prompt (chatixia's mesh_send) to @target_agent_id */
+void
+weft_mesh_agent_send_async (WeftMeshAgent *self,
+                            const gchar *target_agent_id,
+                            const gchar *message,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftMessage) prompt = NULL;
+  const gchar *peer_id;
+
+  g_return_if_fail (WEFT_IS_MESH_AGENT (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, weft_mesh_agent_send_async);
+  peer_id = peer_of (self, target_agent_id, &error);
+  if (peer_id == NULL)
+    {
+      g_task_set_task_data (
+        task,
+        weft_mesh_route_new ("send", target_agent_id, "direct", error->message, NULL, 0, FALSE),
+        (GDestroyNotify) weft_mesh_route_free);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  prompt = weft_mesh_rpc_new_prompt (self->rpc, target_agent_id, message, FALSE);
+  weft_mesh_rpc_send_async (self->rpc, peer_id, prompt, cancellable, send_done_cb,
+                            g_steal_pointer (&task));
+}
+
+gboolean
+weft_mesh_agent_send_finish (WeftMeshAgent *self,
+                             GAsyncResult *result,
+                             WeftMeshRoute **route,
+                             GError **error)
+{
+  WeftMeshRoute *r;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  r = g_task_get_task_data (G_TASK (result));
+  if (route != NULL)
+    *route = r != NULL ? weft_mesh_route_copy (r) : NULL;
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* an agent_prompt to every peer with an open channel (chatixia's
+ * mesh_broadcast); returns their peer ids so that the caller reaches the
+ * others through the registry */
+gchar **
+weft_mesh_agent_broadcast (WeftMeshAgent *self, const gchar *message)
+{
+  g_autoptr (WeftMessage) prompt = NULL;
+  g_auto (GStrv) open = NULL;
+  g_autoptr (GStrvBuilder) sent = g_strv_builder_new ();
+
+  g_return_val_if_fail (WEFT_IS_MESH_AGENT (self), NULL);
+  prompt = weft_mesh_rpc_new_prompt (self->rpc, NULL, message, TRUE);
+  open = weft_mesh_dup_open_peers (self->mesh);
+  for (guint i = 0; open[i] != NULL; i++)
+    if (weft_mesh_send (self->mesh, open[i], prompt, NULL))
+      g_strv_builder_add (sent, open[i]);
+  return g_strv_builder_end (sent);
+}
+
+/* records a call that took the registry path instead */
+void
+weft_mesh_agent_report_fallback (WeftMeshAgent *self,
+                                 const gchar *kind,
+                                 const gchar *target,
+                                 const gchar *reason,
+                                 gint64 elapsed_us,
+                                 gboolean ok)
+{
+  g_autoptr (WeftMeshRoute) route =
+    weft_mesh_route_new (kind, target, "registry", reason, NULL, elapsed_us, ok);
+
+  g_return_if_fail (WEFT_IS_MESH_AGENT (self));
+  weft_mesh_rpc_report_route (self->rpc, route);
+}
+
+/* Returns: (transfer full): `{"connections": <weft_mesh_dup_report()>,
+ *   "routes": [<weft_mesh_route_to_json_node()>…]}`, newest route first */
+JsonNode *
+weft_mesh_agent_dup_routes (WeftMeshAgent *self)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  g_return_val_if_fail (WEFT_IS_MESH_AGENT (self), NULL);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "connections");
+  json_builder_add_value (b, weft_mesh_dup_report (self->mesh));
+  json_builder_set_member_name (b, "routes");
+  json_builder_begin_array (b);
+  for (GList *l = self->routes.head; l != NULL; l = l->next)
+    json_builder_add_value (b, weft_mesh_route_to_json_node (l->data));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}

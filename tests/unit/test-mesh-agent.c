@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "mesh-test-util.h"
+#include "weft-agent-private.h"
+#include "weft-mesh-agent-private.h"
+
+/* WeftMeshAgent: real WeftAgents registered with a real weft-registry
+ * delegate over DataChannels; no task reaches the registry queue */
+
+typedef struct
+{
+  AgentTestRegistry *reg;
+  gchar *dir;
+  WeftAgent *alpha;
+  WeftAgent *beta;
+  WeftMeshAgent *ma;
+  WeftMeshAgent *mb;
+  guint echo_runs;
+  GPtrArray *prompts; /* (element-type utf8) */
+} Fixture;
+
+#define WAIT(res) g_assert_true (agent_test_wait_result (&(res), 20000))
+
+static void
+echo_skill (WeftSkill *skill, JsonNode *args, GCancellable *cancellable, GTask *task, gpointer data)
+{
+  Fixture *fx = data;
+  JsonObject *obj = json_node_get_object (args);
+
+  fx->echo_runs++;
+  g_task_return_pointer (
+    task,
+    g_strdup_printf ("echo:%s", json_object_get_string_member_with_default (obj, "message", "")),
+    g_free);
+  g_object_unref (task);
+}
+
+static WeftAgent *
+make_agent (Fixture *fx, const gchar *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *yaml = g_strdup_printf ("name: %s\nregistry: %s\nweft:\n  api_key: ak_%s\n"
+                                            "  device_token_file: %s/none\n",
+                                            name, fx->reg->url, name, fx->dir);
+  g_autoptr (WeftManifest) manifest = weft_manifest_load_data (yaml, -1, fx->dir, &error);
+  WeftAgent *agent;
+  g_autoptr (GAsyncResult) res = NULL;
+
+  g_assert_no_error (error);
+  agent = weft_agent_new (manifest, &error);
+  g_assert_no_error (error);
+  weft_signaling_set_backoff (weft_agent_get_signaling (agent), 20, 300);
+  weft_agent_start_async (agent, NULL, agent_test_store_result, &res);
+  WAIT (res);
+  g_assert_true (weft_agent_start_finish (agent, res, &error));
+  g_assert_no_error (error);
+  return agent;
+}
+
+static WeftMeshAgent *
+make_mesh_agent (WeftAgent *agent)
+{
+  WeftMeshAgent *ma = weft_mesh_agent_new (agent);
+  g_autoptr (JsonNode) no_servers = json_from_string ("{\"iceServers\":[]}", NULL);
+
+  weft_mesh_add_local_address (weft_mesh_agent_get_mesh (ma), "127.0.0.1");
+  weft_mesh_set_ice_config (weft_mesh_agent_get_mesh (ma), no_servers);
+  weft_mesh_agent_start (ma);
+  return ma;
+}
+
+static void
+prompt_cb (WeftAgent *agent,
+           const gchar *from,
+           const gchar *message,
+           JsonNode *payload,
+           Fixture *fx)
+{
+  g_ptr_array_add (fx->prompts, g_strdup_printf ("%s:%s", from, message));
+}
+
+static gboolean
+peers_known (gpointer data)
+{
+  Fixture *fx = data;
+  WeftPeer *peer = weft_agent_lookup_peer (fx->alpha, "beta");
+
+  return peer != NULL && g_strcmp0 (weft_peer_get_peer_id (peer), "beta") == 0 &&
+         weft_mesh_is_online (weft_mesh_agent_get_mesh (fx->ma), "beta");
+}
+
+static void
+fixture_setup (Fixture *fx, gconstpointer data)
+{
+  const gchar *names[] = { "alpha", "beta", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftSkill) echo = NULL;
+
+  fx->reg = mesh_test_registry_new (names);
+  g_assert_true (agent_test_registry_start (fx->reg));
+  fx->dir = g_dir_make_tmp ("weft-mesh-agent-XXXXXX", &error);
+  g_assert_no_error (error);
+  fx->prompts = g_ptr_array_new_with_free_func (g_free);
+  fx->alpha = make_agent (fx, "alpha");
+  fx->beta = make_agent (fx, "beta");
+  echo = weft_skill_new ("echo", "says it back", echo_skill, fx, NULL);
+  g_assert_true (weft_skill_add_parameter (echo, "message", WEFT_SKILL_PARAM_TYPE_STRING, "text",
+                                           TRUE, NULL, &error));
+  g_assert_true (weft_agent_add_skill (fx->beta, echo, &error));
+  g_assert_no_error (error);
+  g_signal_connect (fx->beta, "agent-prompt", G_CALLBACK (prompt_cb), fx);
+  fx->ma = make_mesh_agent (fx->alpha);
+  fx->mb = make_mesh_agent (fx->beta);
+  /* the agents' signaling may have registered before the mesh listened:
+   * the registry's list and presence make both known */
+  while (!peers_known (fx))
+    {
+      weft_agent_refresh_peers (fx->alpha);
+      agent_test_wait_until (peers_known, fx, 500);
+    }
+}
+
+static void
+fixture_teardown (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GAsyncResult) ra = NULL;
+  g_autoptr (GAsyncResult) rb = NULL;
+  g_autofree gchar *cmd = g_strdup_printf ("rm -rf '%s'", fx->dir);
+
+  g_clear_object (&fx->ma);
+  g_clear_object (&fx->mb);
+  weft_agent_stop_async (fx->alpha, NULL, agent_test_store_result, &ra);
+  weft_agent_stop_async (fx->beta, NULL, agent_test_store_result, &rb);
+  WAIT (ra);
+  WAIT (rb);
+  g_clear_object (&fx->alpha);
+  g_clear_object (&fx->beta);
+  mesh_test_spin (100);
+  agent_test_registry_free (fx->reg);
+  g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL));
+  g_free (fx->dir);
+  g_ptr_array_unref (fx->prompts);
+}
+
+static guint
+tasks_in_queue (Fixture *fx)
+{
+  g_autoptr (WeftRegistryClient) admin = weft_registry_client_new (fx->reg->url);
+  g_autoptr (GAsyncResult) res = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) tasks = NULL;
+
+  weft_registry_client_set_api_key (admin, "ak_admin");
+  weft_registry_client_list_tasks_async (admin, NULL, agent_test_store_result, &res);
+  WAIT (res);
+  tasks = weft_registry_client_list_tasks_finish (admin, res, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (tasks));
+  return json_array_get_length (json_node_get_array (tasks));
+}
+
+static void
+test_delegate_direct (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GAsyncResult) res = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftMeshRoute) route = NULL;
+  g_autofree gchar *result = NULL;
+  g_autoptr (JsonNode) routes = NULL;
+  JsonArray *list;
+
+  weft_mesh_agent_delegate_async (fx->ma, "beta", "echo", "over the channel", NULL, NULL,
+                                  agent_test_store_result, &res);
+  WAIT (res);
+  result = weft_mesh_agent_delegate_finish (fx->ma, res, &route, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (result, ==, "echo:over the channel");
+  g_assert_cmpstr (route->path, ==, "direct");
+  g_assert_cmpuint (fx->echo_runs, ==, 1);
+  /* the registry never saw it */
+  g_assert_cmpuint (tasks_in_queue (fx), ==, 0);
+  routes = weft_mesh_agent_dup_routes (fx->ma);
+  list = json_object_get_array_member (json_node_get_object (routes), "routes");
+  g_assert_cmpuint (json_array_get_length (list), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 0), "path"),
+                   ==, "direct");
+}
+
+static void
+test_unknown_target (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GAsyncResult) res = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftMeshRoute) route = NULL;
+  g_autofree gchar *result = NULL;
+  g_autoptr (JsonNode) routes = NULL;
+  JsonArray *list;
+
+  /* unavailable at once: the caller takes the registry path */
+  weft_mesh_agent_delegate_async (fx->ma, "nobody", "echo", "x", NULL, NULL,
+                                  agent_test_store_result, &res);
+  WAIT (res);
+  result = weft_mesh_agent_delegate_finish (fx->ma, res, &route, &error);
+  g_assert_null (result);
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_UNAVAILABLE);
+  g_assert_false (route->ok);
+  weft_mesh_agent_report_fallback (fx->ma, "delegate", "nobody", route->reason, 1500, TRUE);
+  routes = weft_mesh_agent_dup_routes (fx->ma);
+  list = json_object_get_array_member (json_node_get_object (routes), "routes");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 0), "path"),
+                   ==, "registry");
+  g_assert_nonnull (strstr (
+    json_object_get_string_member (json_array_get_object_element (list, 0), "reason"), "nobody"));
+}
+
+static void
+test_unknown_skill (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GAsyncResult) res = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *result = NULL;
+
+  weft_mesh_agent_delegate_async (fx->ma, "beta", "nope", "x", NULL, NULL, agent_test_store_result,
+                                  &res);
+  WAIT (res);
+  result = weft_mesh_agent_delegate_finish (fx->ma, res, NULL, &error);
+  g_assert_null (result);
+  g_assert_error (error, WEFT_ERROR, WEFT_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "unknown skill: nope");
+}
+
+static void
+test_prompt (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GAsyncResult) res = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) sent = NULL;
+
+  weft_mesh_agent_send_async (fx->ma, "beta", "hello beta", NULL, agent_test_store_result, &res);
+  WAIT (res);
+  g_assert_true (weft_mesh_agent_send_finish (fx->ma, res, NULL, &error));
+  g_assert_no_error (error);
+  while (fx->prompts->len < 1)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (g_ptr_array_index (fx->prompts, 0), ==, "alpha:hello beta");
+
+  /* the channel is open now: a broadcast goes over it */
+  sent = weft_mesh_agent_broadcast (fx->ma, "to all");
+  g_assert_cmpuint (g_strv_length (sent), ==, 1);
+  g_assert_cmpstr (sent[0], ==, "beta");
+  while (fx->prompts->len < 2)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (g_ptr_array_index (fx->prompts, 1), ==, "alpha:to all");
+  g_assert_cmpuint (tasks_in_queue (fx), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  agent_test_init (&argc, &argv);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/weft/mesh-agent/delegate-direct", test_delegate_direct);
+  ADD ("/weft/mesh-agent/unknown-target", test_unknown_target);
+  ADD ("/weft/mesh-agent/unknown-skill", test_unknown_skill);
+  ADD ("/weft/mesh-agent/prompt", test_prompt);
+#undef ADD
+  return g_test_run ();
+}

@@ -43,6 +43,7 @@ typedef struct
   guint offer_delay_id;
   guint reconnect_id;
   guint reconnects;
+  guint ice_restarts;
   guint64 messages_in;
   guint64 messages_out;
 } MeshLink;

@@ -85,6 +85,8 @@ offer_cb (WeftSignaling *signaling, const gchar *from, JsonNode *payload, gpoint
           mesh_link_broken (link, error->message);
           return;
         }
+      link->ice_restarts++;
+      g_message ("mesh: %s restarted ICE", from);
       answer_payload = mesh_sdp_payload ("answer", answer, TRUE);
       mesh_send_frame (link, "answer", answer_payload);
       return;

@@ -64,7 +64,7 @@ weft_mesh_get_n_connections_made (WeftMesh *self)
 }
 
 /* Returns: (transfer full): `{"peer_id", "mode", "connections": [{"peer_id",
- *   "state", "role", "setup_ms", "open_s", "idle_s", "messages_in",
+ *   "state", "role", "setup_ms", "open_s", "idle_s", "ice_restarts", "messages_in",
  *   "messages_out"}]}` for logs, D-Bus and the agent's connection report */
 JsonNode *
 weft_mesh_dup_report (WeftMesh *self)
@@ -102,6 +102,8 @@ weft_mesh_dup_report (WeftMesh *self)
       json_builder_add_int_value (b, link->open ? (now - link->opened_at) / G_USEC_PER_SEC : 0);
       json_builder_set_member_name (b, "idle_s");
       json_builder_add_int_value (b, (now - link->last_activity) / G_USEC_PER_SEC);
+      json_builder_set_member_name (b, "ice_restarts");
+      json_builder_add_int_value (b, link->ice_restarts);
       json_builder_set_member_name (b, "messages_in");
       json_builder_add_int_value (b, (gint64) link->messages_in);
       json_builder_set_member_name (b, "messages_out");

@@ -904,6 +904,8 @@ weft_mesh_restart_ice (WeftMesh *self, const gchar *peer_id, GError **error)
     return FALSE;
   payload = mesh_sdp_payload ("offer", sdp, TRUE);
   link->have_remote = FALSE;
+  link->ice_restarts++;
+  g_message ("mesh: restarting ICE with %s", peer_id);
   mesh_send_frame (link, "offer", payload);
   return TRUE;
 }

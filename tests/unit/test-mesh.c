@@ -611,6 +611,39 @@ test_torn_down (Fixture *fx, gconstpointer data)
 }
 
 static void
+test_ice_restart (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *first = NULL;
+  g_autofree gchar *second = NULL;
+
+  first = request (fx->a, "beta", "echo", "1", NULL, 5000, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* new ICE credentials on the offering side: the channel stays up */
+  g_assert_true (weft_mesh_restart_ice (fx->a->mesh, "beta", &error));
+  g_assert_no_error (error);
+  mesh_test_spin (500);
+  second = request (fx->a, "beta", "echo", "2", NULL, 5000, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (second, ==, "beta:2");
+  g_assert_cmpuint (weft_mesh_get_n_connections_made (fx->a->mesh), ==, 1);
+  g_assert_cmpuint (fx->a->disconnected, ==, 0);
+  g_assert_cmpuint (fx->b->disconnected, ==, 0);
+  /* both sides went through the restart */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (JsonNode) report = weft_mesh_dup_report (i == 0 ? fx->a->mesh : fx->b->mesh);
+      JsonArray *conns =
+        json_object_get_array_member (json_node_get_object (report), "connections");
+
+      g_assert_cmpuint (json_array_get_length (conns), ==, 1);
+      g_assert_cmpint (
+        json_object_get_int_member (json_array_get_object_element (conns, 0), "ice_restarts"), ==,
+        1);
+    }
+}
+
+static void
 prompt_cb (WeftMeshRpc *rpc, const gchar *from, WeftMessage *msg, GPtrArray *got)
 {
   g_ptr_array_add (got, g_object_ref (msg));
@@ -786,6 +819,7 @@ main (int argc, char **argv)
   ADD ("/weft/mesh/glare", test_glare, on_demand);
   ADD ("/weft/mesh/torn-down", test_torn_down, on_demand);
   ADD ("/weft/mesh/prompt", test_prompt, on_demand);
+  ADD ("/weft/mesh/ice-restart", test_ice_restart, on_demand);
   ADD ("/weft/mesh/peer-restart", test_peer_restart, on_demand);
   ADD ("/weft/mesh/full-mesh", test_full_mesh, full_mesh);
   ADD ("/weft/mesh/broadcast", test_broadcast, full_mesh);

@@ -13,7 +13,7 @@ build_packages="
   libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libyaml-dev libsqlite3-dev
   libnice-dev libgnutls28-dev libusrsctp-dev libjwt-gnutls-dev libsystemd-dev
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-json-1.0
-  gir1.2-soup-3.0 glib-networking sqlite3 dbus
+  gir1.2-soup-3.0 glib-networking sqlite3 dbus python3
 "
 test_packages="
   python3 python3-gi gjs python3-aiortc python3-websockets

@@ -31,7 +31,7 @@ if [ "${1:-}" = "--once" ] || [ ! -t 0 ]; then
   once=1
 fi
 
-build="$top/_build"
+build="${WEFT_BUILD_DIR:-$top/_build}"
 weft="$build/src/cli/weft"
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-demo.XXXXXX")
 pids=""

@@ -15,6 +15,9 @@ weft_json_check_depth (const gchar *data, gsize length, guint max_depth, GError 
 JsonNode *
 weft_json_parse (const gchar *data, gssize length, GError **error);
 
+const gchar *
+weft_json_describe (JsonNode *node);
+
 gboolean
 weft_json_double_is_writable (gdouble value);
 gboolean

@@ -87,6 +87,40 @@ weft_json_parse (const gchar *data, gssize length, GError **error)
   return json_node_ref (json_parser_get_root (parser));
 }
 
+/* what a JSON value is, for error messages: "must be a string, not an integer" */
+const gchar *
+weft_json_describe (JsonNode *node)
+{
+  if (node == NULL)
+    return _ ("nothing");
+  switch (json_node_get_node_type (node))
+    {
+      case JSON_NODE_OBJECT:
+        return _ ("an object");
+      case JSON_NODE_ARRAY:
+        return _ ("an array");
+      case JSON_NODE_NULL:
+        return _ ("null");
+      case JSON_NODE_VALUE:
+        break;
+      default:
+        return _ ("an unknown value");
+    }
+  switch (json_node_get_value_type (node))
+    {
+      case G_TYPE_STRING:
+        return _ ("a string");
+      case G_TYPE_INT64:
+        return _ ("an integer");
+      case G_TYPE_DOUBLE:
+        return _ ("a number with a fraction");
+      case G_TYPE_BOOLEAN:
+        return _ ("a boolean");
+      default:
+        return _ ("an unknown value");
+    }
+}
+
 /* whether json-glib can write a double as valid JSON: it reads 1e999 as
  * infinity and writes that as "inf.0", and it writes a "%.17g" form without
  * a point, like 1e+20, with ".0" appended */

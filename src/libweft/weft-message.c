@@ -249,32 +249,6 @@ weft_message_new_request (const gchar *type,
   return weft_message_new (type, request_id, source_agent, target_agent, payload);
 }
 
-static const gchar *
-json_node_describe (JsonNode *node)
-{
-  switch (JSON_NODE_TYPE (node))
-    {
-      case JSON_NODE_OBJECT:
-        return "an object";
-      case JSON_NODE_ARRAY:
-        return "an array";
-      case JSON_NODE_NULL:
-        return "null";
-      case JSON_NODE_VALUE:
-        switch (json_node_get_value_type (node))
-          {
-            case G_TYPE_BOOLEAN:
-              return "a boolean";
-            case G_TYPE_STRING:
-              return "a string";
-            default:
-              return "a number";
-          }
-      default:
-        return "a value of unknown type";
-    }
-}
-
 /* a missing member reads as "" (the reference's default); anything but a
  * string is refused so that a typo in a peer is found, not papered over */
 static gboolean
@@ -301,7 +275,7 @@ read_string_member (JsonObject *object,
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
                    _ ("Message field “%s” must be a string, not %s"), name,
-                   json_node_describe (node));
+                   weft_json_describe (node));
       return FALSE;
     }
   *out = g_strdup (json_node_get_string (node));
@@ -336,7 +310,7 @@ weft_message_new_from_json_node (JsonNode *node, GError **error)
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
-                   _ ("A message must be a JSON object, not %s"), json_node_describe (node));
+                   _ ("A message must be a JSON object, not %s"), weft_json_describe (node));
       return NULL;
     }
   object = json_node_get_object (node);

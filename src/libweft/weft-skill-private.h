@@ -51,8 +51,6 @@ weft_skill_schema_params_to_json_node (WeftSkillSchema *schema);
 JsonNode *
 weft_skill_schema_to_json_node (WeftSkillSchema *schema);
 
-const gchar *
-weft_skill_describe_json (JsonNode *node);
 void
 weft_skill_replace_schema (WeftSkill *self, WeftSkillSchema *schema);
 

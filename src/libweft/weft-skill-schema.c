@@ -91,39 +91,6 @@ describe_type (WeftSkillParamType type)
     }
 }
 
-const gchar *
-weft_skill_describe_json (JsonNode *node)
-{
-  if (node == NULL)
-    return _ ("nothing");
-  switch (json_node_get_node_type (node))
-    {
-      case JSON_NODE_OBJECT:
-        return _ ("an object");
-      case JSON_NODE_ARRAY:
-        return _ ("an array");
-      case JSON_NODE_NULL:
-        return _ ("null");
-      case JSON_NODE_VALUE:
-        break;
-      default:
-        return _ ("an unknown value");
-    }
-  switch (json_node_get_value_type (node))
-    {
-      case G_TYPE_STRING:
-        return _ ("a string");
-      case G_TYPE_INT64:
-        return _ ("an integer");
-      case G_TYPE_DOUBLE:
-        return _ ("a number with a fraction");
-      case G_TYPE_BOOLEAN:
-        return _ ("a boolean");
-      default:
-        return _ ("an unknown value");
-    }
-}
-
 WeftSkillParam *
 weft_skill_param_new (const gchar *name,
                       WeftSkillParamType type,
@@ -267,8 +234,7 @@ read_string (JsonObject *object,
   if (!holds_string (node))
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
-                   _ ("field “%s” must be a string, not %s"), field,
-                   weft_skill_describe_json (node));
+                   _ ("field “%s” must be a string, not %s"), field, weft_json_describe (node));
       return FALSE;
     }
   g_free (*out);
@@ -299,8 +265,7 @@ param_from_json (const gchar *name, JsonNode *node, GError **error)
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
-                   _ ("field “%s” must be an object, not %s"), field,
-                   weft_skill_describe_json (node));
+                   _ ("field “%s” must be an object, not %s"), field, weft_json_describe (node));
       return NULL;
     }
   object = json_node_get_object (node);
@@ -333,7 +298,7 @@ param_from_json (const gchar *name, JsonNode *node, GError **error)
         {
           g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
                        _ ("field “%s.required” must be a boolean, not %s"), field,
-                       weft_skill_describe_json (required_node));
+                       weft_json_describe (required_node));
           return NULL;
         }
       param->required = json_node_get_boolean (required_node);
@@ -355,7 +320,7 @@ param_from_json (const gchar *name, JsonNode *node, GError **error)
           /* TRANSLATORS: "field “parameters.count.default” must be an integer, not a string" */
           g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
                        _ ("field “%s.default” must be %s, not %s"), field, describe_type (type),
-                       weft_skill_describe_json (default_node));
+                       weft_json_describe (default_node));
           return NULL;
         }
       param->default_value = json_node_copy (default_node);
@@ -376,7 +341,7 @@ weft_skill_schema_new_from_json_node (JsonNode *node, GError **error)
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
-                   _ ("a skill must be a JSON object, not %s"), weft_skill_describe_json (node));
+                   _ ("a skill must be a JSON object, not %s"), weft_json_describe (node));
       return NULL;
     }
   object = json_node_get_object (node);
@@ -408,7 +373,7 @@ weft_skill_schema_new_from_json_node (JsonNode *node, GError **error)
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
                    _ ("field “parameters” must be an object, not %s"),
-                   weft_skill_describe_json (params_node));
+                   weft_json_describe (params_node));
       return NULL;
     }
 
@@ -468,7 +433,7 @@ weft_skill_schema_validate (WeftSkillSchema *schema, JsonNode *args, GError **er
         {
           g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
                        _ ("the arguments of skill “%s” must be a JSON object, not %s"),
-                       schema_name (schema), weft_skill_describe_json (args));
+                       schema_name (schema), weft_json_describe (args));
           return NULL;
         }
       in = json_node_get_object (args);
@@ -532,7 +497,7 @@ weft_skill_schema_validate (WeftSkillSchema *schema, JsonNode *args, GError **er
           g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
                        _ ("parameter “%s” of skill “%s” must be %s, not %s"), param->name,
                        schema_name (schema), describe_type (param->type),
-                       weft_skill_describe_json (value));
+                       weft_json_describe (value));
           return NULL;
         }
       json_object_set_member (out, param->name, json_node_copy (value));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "weft-error.h"
+#include "weft-json-private.h"
 #include "weft-skill-private.h"
 
 /**
@@ -509,7 +510,7 @@ weft_skill_add_parameter (WeftSkill *self,
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
                    _ ("the default of parameter “%s” must be of type %s, not %s"), name,
                    weft_skill_param_type_to_string (type),
-                   weft_skill_describe_json (param->default_value));
+                   weft_json_describe (param->default_value));
       return FALSE;
     }
   g_ptr_array_add (schema->params, g_steal_pointer (&param));

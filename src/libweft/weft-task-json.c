@@ -170,37 +170,6 @@ weft_task_id_is_valid (const gchar *id)
   return TRUE;
 }
 
-static const gchar *
-describe_node (JsonNode *node)
-{
-  switch (json_node_get_node_type (node))
-    {
-      case JSON_NODE_OBJECT:
-        return _ ("an object");
-      case JSON_NODE_ARRAY:
-        return _ ("an array");
-      case JSON_NODE_NULL:
-        return _ ("null");
-      case JSON_NODE_VALUE:
-        break;
-      default:
-        return _ ("an unknown value");
-    }
-  switch (json_node_get_value_type (node))
-    {
-      case G_TYPE_STRING:
-        return _ ("a string");
-      case G_TYPE_INT64:
-        return _ ("an integer");
-      case G_TYPE_DOUBLE:
-        return _ ("a number");
-      case G_TYPE_BOOLEAN:
-        return _ ("a boolean");
-      default:
-        return _ ("an unknown value");
-    }
-}
-
 /* a member that is absent or JSON null; the reference reads both as the default */
 static JsonNode *
 get_member (JsonObject *object, const gchar *name)
@@ -229,7 +198,7 @@ read_string (JsonObject *object,
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
-                   _ ("field “%s” must be a string, not %s"), name, describe_node (node));
+                   _ ("field “%s” must be a string, not %s"), name, weft_json_describe (node));
       return FALSE;
     }
   *out = g_strdup (json_node_get_string (node));
@@ -256,7 +225,7 @@ read_time (JsonObject *object, const gchar *name, gdouble fallback, gdouble *out
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
                    _ ("field “%s” must be a number of Unix seconds, not %s"), name,
-                   describe_node (node));
+                   weft_json_describe (node));
       return FALSE;
     }
   if (*out < 0 || !weft_json_double_is_writable (*out))
@@ -288,7 +257,7 @@ read_count (JsonObject *object,
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
                    _ ("field “%s” must be a non-negative integer, not %s"), name,
-                   describe_node (node));
+                   weft_json_describe (node));
       return FALSE;
     }
   if (json_node_get_int (node) < 0 || json_node_get_int (node) > max)
@@ -357,7 +326,7 @@ require_object (JsonNode *node, const gchar *what, GError **error)
       /* TRANSLATORS: the first %s is "a task" or "a request body" */
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
                    _ ("%s must be a JSON object, not %s"), what,
-                   node != NULL ? describe_node (node) : _ ("nothing"));
+                   node != NULL ? weft_json_describe (node) : _ ("nothing"));
       return NULL;
     }
   return json_node_get_object (node);

@@ -103,7 +103,7 @@ test_message_malformed (void)
     { "\"ping\"", WEFT_ERROR_INVALID_ARGUMENT, "not a string" },
     { "{}", WEFT_ERROR_INVALID_ARGUMENT, "no “type” field" },
     { "{\"payload\":{}}", WEFT_ERROR_INVALID_ARGUMENT, "“type”" },
-    { "{\"type\":7}", WEFT_ERROR_INVALID_ARGUMENT, "“type” must be a string, not a number" },
+    { "{\"type\":7}", WEFT_ERROR_INVALID_ARGUMENT, "“type” must be a string, not an integer" },
     { "{\"type\":\"\"}", WEFT_ERROR_INVALID_ARGUMENT, "must not be empty" },
     { "{\"type\":null}", WEFT_ERROR_INVALID_ARGUMENT, "not null" },
     { "{\"type\":\"t\",\"request_id\":5}", WEFT_ERROR_INVALID_ARGUMENT, "“request_id”" },

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "weft-agent.h"
+#include "weft-mesh-agent-private.h"
 
 G_BEGIN_DECLS
 
@@ -14,6 +15,7 @@ struct _WeftAgent
   gchar *hostname;            /* (owned) */
   WeftRegistryClient *client; /* (owned) */
   WeftSignaling *signaling;   /* (owned) */
+  WeftMeshAgent *mesh;        /* (owned) the direct path over DataChannels */
   GHashTable *skills;         /* (owned) (element-type utf8 WeftSkill) */
   GHashTable *extra_skills;   /* (owned) (element-type utf8 WeftSkill) added by scripts */
   GHashTable *peers;          /* (owned) (element-type utf8 WeftPeer) by agent id */

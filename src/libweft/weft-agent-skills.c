@@ -61,6 +61,7 @@ typedef struct
   guint poll_id;
   guint timeout_id;
   gboolean polling;
+  gint64 started_at; /* monotonic, for the route report */
 } Delegation;
 
 static void
@@ -244,6 +245,45 @@ submit_delegation (GTask *task)
 }
 
 static void
+direct_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  Delegation *d = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftMeshRoute) route = NULL;
+  gchar *result = weft_mesh_agent_delegate_finish (WEFT_MESH_AGENT (source), res, &route, &error);
+
+  if (result != NULL || !g_error_matches (error, WEFT_ERROR, WEFT_ERROR_UNAVAILABLE))
+    {
+      if (result != NULL)
+        g_task_return_pointer (task, result, g_free);
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  /* the request reached nobody: the registry queue is safe */
+  weft_mesh_agent_report_fallback (d->agent->mesh, "delegate", d->target, error->message,
+                                   g_get_monotonic_time () - d->started_at, TRUE);
+  submit_delegation (task);
+}
+
+/* over a DataChannel when one is up or can be made within the budget,
+ * else through the registry queue */
+static void
+deliver_delegation (GTask *task)
+{
+  Delegation *d = g_task_get_task_data (task);
+
+  d->started_at = g_get_monotonic_time ();
+  if (d->wait && d->agent->mesh != NULL && d->agent->state == WEFT_AGENT_STATE_RUNNING)
+    weft_mesh_agent_delegate_async (d->agent->mesh, d->target, d->skill, d->message, NULL,
+                                    g_task_get_cancellable (task), direct_cb, task);
+  else
+    submit_delegation (task);
+}
+
+static void
 route_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   GTask *task = user_data;
@@ -261,7 +301,7 @@ route_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   d->target = g_strdup (
     json_object_get_string_member_with_default (json_node_get_object (record), "agent_id", ""));
-  submit_delegation (task);
+  deliver_delegation (task);
 }
 
 /**
@@ -317,7 +357,7 @@ weft_agent_delegate_async (WeftAgent *self,
   if (d->target == NULL)
     weft_registry_client_route_async (self->client, d->skill, cancellable, route_cb, task);
   else
-    submit_delegation (task);
+    deliver_delegation (task);
 }
 
 /**

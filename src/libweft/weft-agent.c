@@ -110,6 +110,7 @@ weft_agent_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->signaling, self);
       weft_signaling_stop (self->signaling);
     }
+  g_clear_object (&self->mesh);
   g_clear_object (&self->signaling);
   g_clear_pointer (&self->running, g_hash_table_unref);
   g_clear_pointer (&self->waiters, g_hash_table_unref);
@@ -384,6 +385,7 @@ weft_agent_new (WeftManifest *manifest, GError **error)
   self->client = weft_registry_client_new (weft_manifest_get_registry (manifest));
   self->signaling = weft_signaling_new (self->client);
   weft_signaling_set_agent_id (self->signaling, self->name);
+  self->mesh = weft_mesh_agent_new (self);
   self->heartbeat_interval = MAX (weft_manifest_get_heartbeat_interval (manifest), 1);
   self->max_concurrent = MAX (weft_manifest_get_max_concurrent_tasks (manifest), 1);
   self->task_timeout = weft_manifest_get_task_timeout (manifest);
@@ -1482,7 +1484,10 @@ go_running (WeftAgent *self, GTask *task)
 {
   set_state (self, WEFT_AGENT_STATE_RUNNING);
   if (self->push && self->have_credentials)
-    weft_signaling_start (self->signaling);
+    {
+      weft_signaling_start (self->signaling);
+      weft_mesh_agent_start (self->mesh);
+    }
   self->heartbeat_id = g_timeout_add_seconds (self->heartbeat_interval, heartbeat_cb, self);
   heartbeat_now (self);
   g_task_return_boolean (task, TRUE);
@@ -1706,6 +1711,7 @@ weft_agent_stop_async (WeftAgent *self,
     }
   set_state (self, WEFT_AGENT_STATE_STOPPING);
   g_clear_handle_id (&self->heartbeat_id, g_source_remove);
+  weft_mesh_agent_stop (self->mesh);
   weft_signaling_stop (self->signaling);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);

@@ -44,6 +44,8 @@ weft_mesh_agent_delegate_finish (WeftMeshAgent *self,
                                  WeftMeshRoute **route,
                                  GError **error);
 
+gboolean
+weft_mesh_agent_has_channel (WeftMeshAgent *self, const gchar *target_agent_id);
 void
 weft_mesh_agent_send_async (WeftMeshAgent *self,
                             const gchar *target_agent_id,

@@ -139,6 +139,14 @@ weft_mesh_agent_new (WeftAgent *agent)
       weft_mesh_set_connect_mode (self->mesh, weft_manifest_get_connect_mode (manifest));
       weft_mesh_set_idle_timeout (self->mesh, weft_manifest_get_idle_timeout (manifest));
     }
+  /* tests on one machine keep ICE on the loopback interface and off STUN */
+  if (g_strcmp0 (g_getenv ("WEFT_MESH_LOOPBACK"), "1") == 0)
+    {
+      g_autoptr (JsonNode) none = json_from_string ("{\"iceServers\":[]}", NULL);
+
+      weft_mesh_add_local_address (self->mesh, "127.0.0.1");
+      weft_mesh_set_ice_config (self->mesh, none);
+    }
   self->rpc = weft_mesh_rpc_new (self->mesh, weft_agent_get_name (agent));
   g_signal_connect (self->rpc, "task-request", G_CALLBACK (task_request_cb), self);
   g_signal_connect (self->rpc, "agent-prompt", G_CALLBACK (agent_prompt_cb), self);
@@ -261,6 +269,17 @@ weft_mesh_agent_delegate_finish (WeftMeshAgent *self,
   if (route != NULL)
     *route = r != NULL ? weft_mesh_route_copy (r) : NULL;
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* whether a channel to @target_agent_id is open now */
+gboolean
+weft_mesh_agent_has_channel (WeftMeshAgent *self, const gchar *target_agent_id)
+{
+  const gchar *peer_id;
+
+  g_return_val_if_fail (WEFT_IS_MESH_AGENT (self), FALSE);
+  peer_id = peer_of (self, target_agent_id, NULL);
+  return peer_id != NULL && weft_mesh_is_open (self->mesh, peer_id);
 }
 
 static void

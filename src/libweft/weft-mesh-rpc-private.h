@@ -104,7 +104,8 @@ weft_mesh_rpc_get_context_hops (WeftMeshRpc *self, GCancellable *cancellable);
 
 /* task_request → task_response over the channel to @peer_id.
  * WEFT_ERROR_UNAVAILABLE: the request never reached the peer (no channel
- * within the budget): safe to use another path. WEFT_ERROR_TIMED_OUT,
+ * within the budget): safe to use another path. WEFT_ERROR_GONE: the
+ * channel closed after delivery and did not come back. WEFT_ERROR_TIMED_OUT,
  * CANCELLED: sent, and a task_cancel followed. WEFT_ERROR_FAILED: the
  * remote skill failed. @request_id: (nullable) a retry's id. */
 void

@@ -418,10 +418,11 @@ request_channel_cb (GObject *source, GAsyncResult *res, gpointer user_data)
         }
       else
         {
-          g_prefix_error (&error,
-                          _ ("The channel closed during request %s and did not come back: "),
-                          p->request_id);
-          pending_fail (task, unavailable (g_steal_pointer (&error)));
+          /* it may have run there: not a case for another path */
+          pending_fail (task, g_error_new (WEFT_ERROR, WEFT_ERROR_GONE,
+                                           _ ("The channel closed during request %s and did not "
+                                              "come back (the peer may have run it): %s"),
+                                           p->request_id, error->message));
         }
       return;
     }
@@ -449,7 +450,7 @@ peer_disconnected_cb (WeftMesh *mesh, const gchar *peer_id, gpointer user_data)
       p->held = FALSE;
       if (p->resends >= MAX_RESENDS)
         {
-          pending_fail (task, g_error_new (WEFT_ERROR, WEFT_ERROR_UNAVAILABLE,
+          pending_fail (task, g_error_new (WEFT_ERROR, WEFT_ERROR_GONE,
                                            _ ("The channel to peer “%s” closed during request %s "
                                               "too often"),
                                            peer_id, p->request_id));

@@ -16,8 +16,8 @@ typedef struct
   gchar *dir;
   WeftAgent *alpha;
   WeftAgent *beta;
-  WeftMeshAgent *ma;
-  WeftMeshAgent *mb;
+  WeftMeshAgent *ma; /* (unowned) alpha's */
+  WeftMeshAgent *mb; /* (unowned) beta's */
   guint echo_runs;
   GPtrArray *prompts; /* (element-type utf8) */
 } Fixture;
@@ -60,18 +60,6 @@ make_agent (Fixture *fx, const gchar *name)
   return agent;
 }
 
-static WeftMeshAgent *
-make_mesh_agent (WeftAgent *agent)
-{
-  WeftMeshAgent *ma = weft_mesh_agent_new (agent);
-  g_autoptr (JsonNode) no_servers = json_from_string ("{\"iceServers\":[]}", NULL);
-
-  weft_mesh_add_local_address (weft_mesh_agent_get_mesh (ma), "127.0.0.1");
-  weft_mesh_set_ice_config (weft_mesh_agent_get_mesh (ma), no_servers);
-  weft_mesh_agent_start (ma);
-  return ma;
-}
-
 static void
 prompt_cb (WeftAgent *agent,
            const gchar *from,
@@ -112,8 +100,9 @@ fixture_setup (Fixture *fx, gconstpointer data)
   g_assert_true (weft_agent_add_skill (fx->beta, echo, &error));
   g_assert_no_error (error);
   g_signal_connect (fx->beta, "agent-prompt", G_CALLBACK (prompt_cb), fx);
-  fx->ma = make_mesh_agent (fx->alpha);
-  fx->mb = make_mesh_agent (fx->beta);
+  /* every agent has its direct path (WEFT_MESH_LOOPBACK keeps it on 127.0.0.1) */
+  fx->ma = fx->alpha->mesh;
+  fx->mb = fx->beta->mesh;
   /* the agents' signaling may have registered before the mesh listened:
    * the registry's list and presence make both known */
   while (!peers_known (fx))
@@ -130,8 +119,6 @@ fixture_teardown (Fixture *fx, gconstpointer data)
   g_autoptr (GAsyncResult) rb = NULL;
   g_autofree gchar *cmd = g_strdup_printf ("rm -rf '%s'", fx->dir);
 
-  g_clear_object (&fx->ma);
-  g_clear_object (&fx->mb);
   weft_agent_stop_async (fx->alpha, NULL, agent_test_store_result, &ra);
   weft_agent_stop_async (fx->beta, NULL, agent_test_store_result, &rb);
   WAIT (ra);
@@ -257,15 +244,65 @@ test_prompt (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (tasks_in_queue (fx), ==, 0);
 }
 
+static void
+test_agent_delegate (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GAsyncResult) res = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *result = NULL;
+
+  /* the agent's own delegate takes the channel: no task in the queue */
+  weft_agent_delegate_async (fx->alpha, "beta", "echo", "agent api", TRUE, NULL,
+                             agent_test_store_result, &res);
+  WAIT (res);
+  result = weft_agent_delegate_finish (fx->alpha, res, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (result, ==, "echo:agent api");
+  g_assert_cmpuint (fx->echo_runs, ==, 1);
+  g_assert_cmpuint (tasks_in_queue (fx), ==, 0);
+  g_assert_true (weft_mesh_is_open (weft_mesh_agent_get_mesh (fx->ma), "beta"));
+}
+
+static void
+test_agent_fallback (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GAsyncResult) res = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *result = NULL;
+  g_autoptr (JsonNode) routes = NULL;
+  JsonObject *last;
+
+  /* beta's direct path is down: no channel within the budget, so the
+   * delegation goes through the registry queue and still succeeds */
+  weft_mesh_agent_stop (fx->mb);
+  weft_mesh_set_open_budget (weft_mesh_agent_get_mesh (fx->ma), 400);
+  weft_agent_delegate_async (fx->alpha, "beta", "echo", "via registry", TRUE, NULL,
+                             agent_test_store_result, &res);
+  WAIT (res);
+  result = weft_agent_delegate_finish (fx->alpha, res, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (result, ==, "echo:via registry");
+  g_assert_cmpuint (fx->echo_runs, ==, 1);
+  g_assert_cmpuint (tasks_in_queue (fx), ==, 1);
+  routes = weft_mesh_agent_dup_routes (fx->ma);
+  last = json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (routes), "routes"), 0);
+  g_assert_cmpstr (json_object_get_string_member (last, "path"), ==, "registry");
+  g_assert_nonnull (strstr (json_object_get_string_member (last, "reason"), "400 ms budget"));
+}
+
 int
 main (int argc, char **argv)
 {
+  g_setenv ("WEFT_MESH_LOOPBACK", "1", TRUE);
   agent_test_init (&argc, &argv);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/weft/mesh-agent/delegate-direct", test_delegate_direct);
   ADD ("/weft/mesh-agent/unknown-target", test_unknown_target);
   ADD ("/weft/mesh-agent/unknown-skill", test_unknown_skill);
   ADD ("/weft/mesh-agent/prompt", test_prompt);
+  ADD ("/weft/mesh-agent/agent-delegate", test_agent_delegate);
+  ADD ("/weft/mesh-agent/agent-fallback", test_agent_fallback);
 #undef ADD
   return g_test_run ();
 }

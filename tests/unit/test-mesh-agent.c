@@ -16,6 +16,10 @@ typedef struct
   gchar *dir;
   WeftAgent *alpha;
   WeftAgent *beta;
+  WeftAgent *gamma;
+  guint hang_runs;
+  guint hang_cancelled;
+  guint relay_runs;
   WeftMeshAgent *ma; /* (unowned) alpha's */
   WeftMeshAgent *mb; /* (unowned) beta's */
   guint echo_runs;
@@ -36,6 +40,66 @@ echo_skill (WeftSkill *skill, JsonNode *args, GCancellable *cancellable, GTask *
     g_strdup_printf ("echo:%s", json_object_get_string_member_with_default (obj, "message", "")),
     g_free);
   g_object_unref (task);
+}
+
+/* gamma's "hang": runs until its cancellable fires */
+static gboolean
+hang_end_cb (gpointer data)
+{
+  GTask *task = data;
+
+  g_task_return_new_error (task, WEFT_ERROR, WEFT_ERROR_CANCELLED, "hang was cancelled");
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hang_cancelled_cb (GCancellable *cancellable, GTask *task)
+{
+  Fixture *fx = g_task_get_task_data (task);
+
+  fx->hang_cancelled++;
+  /* end it from the loop, not inside the cancel emission */
+  g_idle_add (hang_end_cb, task);
+}
+
+static void
+hang_skill (WeftSkill *skill, JsonNode *args, GCancellable *cancellable, GTask *task, gpointer data)
+{
+  Fixture *fx = data;
+
+  fx->hang_runs++;
+  g_task_set_task_data (task, fx, NULL);
+  g_cancellable_connect (cancellable, G_CALLBACK (hang_cancelled_cb), task, NULL);
+}
+
+static void
+relay_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+  gchar *result = weft_agent_delegate_finish (WEFT_AGENT (source), res, &error);
+
+  if (result != NULL)
+    g_task_return_pointer (task, result, g_free);
+  else
+    g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+/* beta's "relay": delegates to gamma's "hang" under its own cancellable */
+static void
+relay_skill (WeftSkill *skill,
+             JsonNode *args,
+             GCancellable *cancellable,
+             GTask *task,
+             gpointer data)
+{
+  Fixture *fx = data;
+
+  fx->relay_runs++;
+  weft_agent_delegate_async (fx->beta, "gamma", "hang", "deeper", TRUE, cancellable, relay_done_cb,
+                             task);
 }
 
 static WeftAgent *
@@ -76,14 +140,18 @@ peers_known (gpointer data)
   Fixture *fx = data;
   WeftPeer *peer = weft_agent_lookup_peer (fx->alpha, "beta");
 
+  WeftPeer *gp = fx->gamma != NULL ? weft_agent_lookup_peer (fx->beta, "gamma") : NULL;
+
   return peer != NULL && g_strcmp0 (weft_peer_get_peer_id (peer), "beta") == 0 &&
-         weft_mesh_is_online (weft_mesh_agent_get_mesh (fx->ma), "beta");
+         weft_mesh_is_online (weft_mesh_agent_get_mesh (fx->ma), "beta") && gp != NULL &&
+         g_strcmp0 (weft_peer_get_peer_id (gp), "gamma") == 0 &&
+         weft_mesh_is_online (weft_mesh_agent_get_mesh (fx->mb), "gamma");
 }
 
 static void
 fixture_setup (Fixture *fx, gconstpointer data)
 {
-  const gchar *names[] = { "alpha", "beta", NULL };
+  const gchar *names[] = { "alpha", "beta", "gamma", NULL };
   g_autoptr (GError) error = NULL;
   g_autoptr (WeftSkill) echo = NULL;
 
@@ -100,6 +168,19 @@ fixture_setup (Fixture *fx, gconstpointer data)
   g_assert_true (weft_agent_add_skill (fx->beta, echo, &error));
   g_assert_no_error (error);
   g_signal_connect (fx->beta, "agent-prompt", G_CALLBACK (prompt_cb), fx);
+  fx->gamma = make_agent (fx, "gamma");
+  {
+    g_autoptr (WeftSkill) hang = weft_skill_new ("hang", "waits", hang_skill, fx, NULL);
+    g_autoptr (WeftSkill) relay = weft_skill_new ("relay", "passes on", relay_skill, fx, NULL);
+
+    g_assert_true (weft_skill_add_parameter (hang, "message", WEFT_SKILL_PARAM_TYPE_STRING, "text",
+                                             FALSE, NULL, &error));
+    g_assert_true (weft_skill_add_parameter (relay, "message", WEFT_SKILL_PARAM_TYPE_STRING, "text",
+                                             FALSE, NULL, &error));
+    g_assert_true (weft_agent_add_skill (fx->gamma, hang, &error));
+    g_assert_true (weft_agent_add_skill (fx->beta, relay, &error));
+    g_assert_no_error (error);
+  }
   /* every agent has its direct path (WEFT_MESH_LOOPBACK keeps it on 127.0.0.1) */
   fx->ma = fx->alpha->mesh;
   fx->mb = fx->beta->mesh;
@@ -108,6 +189,7 @@ fixture_setup (Fixture *fx, gconstpointer data)
   while (!peers_known (fx))
     {
       weft_agent_refresh_peers (fx->alpha);
+      weft_agent_refresh_peers (fx->beta);
       agent_test_wait_until (peers_known, fx, 500);
     }
 }
@@ -117,14 +199,18 @@ fixture_teardown (Fixture *fx, gconstpointer data)
 {
   g_autoptr (GAsyncResult) ra = NULL;
   g_autoptr (GAsyncResult) rb = NULL;
+  g_autoptr (GAsyncResult) rc = NULL;
   g_autofree gchar *cmd = g_strdup_printf ("rm -rf '%s'", fx->dir);
 
   weft_agent_stop_async (fx->alpha, NULL, agent_test_store_result, &ra);
   weft_agent_stop_async (fx->beta, NULL, agent_test_store_result, &rb);
+  weft_agent_stop_async (fx->gamma, NULL, agent_test_store_result, &rc);
   WAIT (ra);
   WAIT (rb);
+  WAIT (rc);
   g_clear_object (&fx->alpha);
   g_clear_object (&fx->beta);
+  g_clear_object (&fx->gamma);
   mesh_test_spin (100);
   agent_test_registry_free (fx->reg);
   g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL));
@@ -291,6 +377,45 @@ test_agent_fallback (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (json_object_get_string_member (last, "reason"), "400 ms budget"));
 }
 
+static gboolean
+cancel_later_cb (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+hang_was_cancelled (gpointer data)
+{
+  return ((Fixture *) data)->hang_cancelled > 0;
+}
+
+static void
+test_agent_cancel_cascade (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GAsyncResult) res = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *result = NULL;
+
+  /* alpha → beta ("relay", a skill that delegates) → gamma ("hang");
+   * cancelling alpha's delegation reaches gamma's skill */
+  g_timeout_add (1000, cancel_later_cb, cancellable);
+  weft_agent_delegate_async (fx->alpha, "beta", "relay", "x", TRUE, cancellable,
+                             agent_test_store_result, &res);
+  WAIT (res);
+  result = weft_agent_delegate_finish (fx->alpha, res, &error);
+  g_assert_null (result);
+  g_assert_true (g_error_matches (error, WEFT_ERROR, WEFT_ERROR_CANCELLED) ||
+                 g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  g_assert_true (agent_test_wait_until (hang_was_cancelled, fx, 10000));
+  g_assert_cmpuint (fx->relay_runs, ==, 1);
+  g_assert_cmpuint (fx->hang_runs, ==, 1);
+  g_assert_cmpuint (fx->hang_cancelled, ==, 1);
+  /* all of it over channels */
+  g_assert_cmpuint (tasks_in_queue (fx), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -303,6 +428,7 @@ main (int argc, char **argv)
   ADD ("/weft/mesh-agent/prompt", test_prompt);
   ADD ("/weft/mesh-agent/agent-delegate", test_agent_delegate);
   ADD ("/weft/mesh-agent/agent-fallback", test_agent_fallback);
+  ADD ("/weft/mesh-agent/agent-cancel-cascade", test_agent_cancel_cascade);
 #undef ADD
   return g_test_run ();
 }

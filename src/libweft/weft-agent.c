@@ -1399,6 +1399,16 @@ build_heartbeat (WeftAgent *self)
   json_object_set_int_member (obj, "capacity", self->max_concurrent);
   json_object_set_int_member (obj, "running_tasks", running);
   json_object_set_double_member (obj, "load", (gdouble) running / self->max_concurrent);
+  /* the direct channels open now, for a topology of real mesh edges */
+  if (self->mesh != NULL)
+    {
+      g_auto (GStrv) open = weft_mesh_dup_open_peers (weft_mesh_agent_get_mesh (self->mesh));
+      JsonArray *peers = json_array_new ();
+
+      for (guint i = 0; open[i] != NULL; i++)
+        json_array_add_string_element (peers, open[i]);
+      json_object_set_array_member (obj, "mesh_peers", peers);
+    }
   return weft_agent_node_take_object (obj);
 }
 

@@ -52,7 +52,8 @@ weft_registry_json_parse_object (const gchar *data, gssize length, GError **erro
                    _ ("The request body must be a JSON object"));
       return NULL;
     }
-  return json_node_copy (root);
+  /* the parser is dropped here: take its tree rather than copying it */
+  return json_parser_steal_root (parser);
 }
 
 JsonObject *
@@ -67,11 +68,13 @@ weft_registry_json_require_object (JsonNode *node, GError **error)
   return json_node_get_object (node);
 }
 
+/* @type_msgid is untranslated: every body field passes here, so the type name
+ * is only translated when an error needs it */
 static gboolean
 lookup (JsonObject *object,
         const gchar *name,
         gboolean required,
-        const gchar *type_name,
+        const gchar *type_msgid,
         JsonNode **node,
         gboolean *present,
         GError **error)
@@ -82,7 +85,7 @@ lookup (JsonObject *object,
   if (*node == NULL && required)
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
-                   _ ("Missing required field “%s” (%s)"), name, type_name);
+                   _ ("Missing required field “%s” (%s)"), name, _ (type_msgid));
       return FALSE;
     }
   return TRUE;
@@ -106,7 +109,7 @@ weft_registry_json_get_string (JsonObject *object,
 {
   JsonNode *node;
 
-  if (!lookup (object, name, required, _ ("a string"), &node, present, error))
+  if (!lookup (object, name, required, N_ ("a string"), &node, present, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
@@ -115,6 +118,18 @@ weft_registry_json_get_string (JsonObject *object,
   g_free (*out);
   *out = g_strdup (json_node_get_string (node));
   return TRUE;
+}
+
+static gboolean
+uint_type_error (const gchar *name, guint64 max, GError **error)
+{
+  g_autofree gchar *type_name = NULL;
+  g_autofree gchar *max_text = NULL;
+
+  /* the number is formatted apart so that the translatable text has no macro */
+  max_text = g_strdup_printf ("%" G_GUINT64_FORMAT, max);
+  type_name = g_strdup_printf (_ ("an integer from 0 to %s"), max_text);
+  return type_error (name, type_name, error);
 }
 
 gboolean
@@ -127,21 +142,17 @@ weft_registry_json_get_uint (JsonObject *object,
 {
   JsonNode *node;
   gint64 value;
-  g_autofree gchar *type_name = NULL;
-  g_autofree gchar *max_text = NULL;
 
-  /* the number is formatted apart so that the translatable text has no macro */
-  max_text = g_strdup_printf ("%" G_GUINT64_FORMAT, max);
-  type_name = g_strdup_printf (_ ("an integer from 0 to %s"), max_text);
-  if (!lookup (object, name, FALSE, type_name, &node, present, error))
+  /* never required, so the lookup cannot fail and needs no type name */
+  if (!lookup (object, name, FALSE, NULL, &node, present, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return type_error (name, type_name, error);
+    return uint_type_error (name, max, error);
   value = json_node_get_int (node);
   if (value < 0 || (guint64) value > max)
-    return type_error (name, type_name, error);
+    return uint_type_error (name, max, error);
   *out = (guint64) value;
   return TRUE;
 }
@@ -155,7 +166,7 @@ weft_registry_json_get_double (JsonObject *object,
 {
   JsonNode *node;
 
-  if (!lookup (object, name, FALSE, _ ("a number"), &node, present, error))
+  if (!lookup (object, name, FALSE, N_ ("a number"), &node, present, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
@@ -182,7 +193,7 @@ weft_registry_json_get_strv (JsonObject *object,
   g_autoptr (GStrvBuilder) builder = NULL;
   guint n;
 
-  if (!lookup (object, name, FALSE, _ ("an array of strings"), &node, present, error))
+  if (!lookup (object, name, FALSE, N_ ("an array of strings"), &node, present, error))
     return FALSE;
   if (node == NULL)
     return TRUE;

@@ -71,6 +71,8 @@ cat > "$work/api_keys.json" <<KEYS
 KEYS
 SIGNALING_SECRET=$(head -c 32 /dev/urandom | base64)
 export SIGNALING_SECRET
+# every agent runs on this machine: their DataChannels use the loopback interface
+export WEFT_MESH_LOOPBACK=1
 
 say "starting weft-registry on a fresh database ($work/registry.db)"
 "$build/src/registry/weft-registry" --listen 127.0.0.1 --port 0 --port-file "$work/port" \
@@ -122,6 +124,9 @@ show "$weft" delegate --agent alpha --skill uppercase "a task that crossed the m
 
 say "delegation to a named agent: alpha asks gamma to add up numbers"
 show "$weft" delegate --agent alpha --to gamma --skill sum "19 23"
+
+say "which path each delegation took, from alpha's log"
+grep -E "delegate to .*path" "$work/alpha.log" | sed 's/^.*: delegate/delegate/' || echo "(alpha logged no route)"
 
 say "a skill of a local agent, invoked over D-Bus"
 show "$weft" invoke --agent alpha word_count '{"message": "three little words"}'

@@ -21,7 +21,9 @@ for expected in \
   "A TASK THAT CROSSED THE MESH" \
   "^42$" \
   "^3$" \
-  "Broadcast sent to 2"; do
+  "Broadcast sent to 2" \
+  "delegate to beta: direct path" \
+  "delegate to gamma: direct path"; do
   if ! grep -q -- "$expected" "$out"; then
     echo "not ok: the demo output lacks: $expected"
     fail=1

@@ -401,6 +401,49 @@ send_cb (GObject *source, GAsyncResult *res, gpointer user_data)
                            g_free);
 }
 
+/* a message over the DataChannel when one is up or can be made within the
+ * budget; through the registry queue when the prompt reached nobody */
+typedef struct
+{
+  GTask *task;    /* (owned) */
+  gchar *message; /* (owned) */
+  gint64 started_at;
+} SendDirect;
+
+static void
+send_direct_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  SendDirect *sd = user_data;
+  g_autoptr (GTask) task = g_steal_pointer (&sd->task);
+  g_autofree gchar *message = g_steal_pointer (&sd->message);
+  WeftAgent *self = g_task_get_source_object (task);
+  const gchar *target = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftMeshRoute) route = NULL;
+  g_autoptr (JsonNode) payload = NULL;
+  g_autoptr (JsonNode) body = NULL;
+  gint64 started_at = sd->started_at;
+
+  g_free (sd);
+  if (weft_mesh_agent_send_finish (WEFT_MESH_AGENT (source), res, &route, &error))
+    {
+      g_task_return_pointer (
+        task, g_strdup_printf ("Message sent to %s via P2P DataChannel", target), g_free);
+      return;
+    }
+  if (!g_error_matches (error, WEFT_ERROR, WEFT_ERROR_UNAVAILABLE))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  weft_mesh_agent_report_fallback (self->mesh, "send", target, error->message,
+                                   g_get_monotonic_time () - started_at, TRUE);
+  payload = string_payload (message, "direct");
+  body = task_body (self, "", target, payload, MESSAGE_TTL);
+  weft_registry_client_submit_task_async (self->client, body, g_task_get_cancellable (task),
+                                          send_cb, g_steal_pointer (&task));
+}
+
 /**
  * weft_agent_send_async:
  * @self: a #WeftAgent
@@ -410,9 +453,10 @@ send_cb (GObject *source, GAsyncResult *res, gpointer user_data)
  * @callback: (scope async): called when the message is queued
  * @user_data: data for @callback
  *
- * Sends a message to one agent (chatixia's `mesh_send`): a task without a
- * skill whose payload is `{"message", "direct": true}`. The receiver emits
- * #WeftAgent::agent-prompt.
+ * Sends a message to one agent (chatixia's `mesh_send`): an `agent_prompt`
+ * over a DataChannel when one is up or can be made within a short budget,
+ * else a task without a skill whose payload is `{"message", "direct": true}`
+ * through the registry. The receiver emits #WeftAgent::agent-prompt.
  *
  * Since: 0.1
  */
@@ -439,6 +483,17 @@ weft_agent_send_async (WeftAgent *self,
       return;
     }
   g_task_set_task_data (task, g_strdup (target_agent_id), g_free);
+  if (self->mesh != NULL && self->state == WEFT_AGENT_STATE_RUNNING)
+    {
+      SendDirect *sd = g_new0 (SendDirect, 1);
+
+      sd->task = g_steal_pointer (&task);
+      sd->message = g_strdup (message);
+      sd->started_at = g_get_monotonic_time ();
+      weft_mesh_agent_send_async (self->mesh, target_agent_id, message, cancellable, send_direct_cb,
+                                  sd);
+      return;
+    }
   payload = string_payload (message, "direct");
   body = task_body (self, "", target_agent_id, payload, MESSAGE_TTL);
   weft_registry_client_submit_task_async (self->client, body, cancellable, send_cb,
@@ -469,6 +524,7 @@ weft_agent_send_finish (WeftAgent *self, GAsyncResult *result, GError **error)
 typedef struct
 {
   gchar *message; /* (owned) */
+  GStrv direct;   /* (owned) peer ids reached over a DataChannel */
   guint pending;
   guint sent;
 } Broadcast;
@@ -477,6 +533,7 @@ static void
 broadcast_free (Broadcast *b)
 {
   g_free (b->message);
+  g_strfreev (b->direct);
   g_free (b);
 }
 
@@ -485,8 +542,20 @@ broadcast_return (GTask *task)
 {
   Broadcast *b = g_task_get_task_data (task);
 
-  g_task_return_pointer (
-    task, g_strdup_printf ("Broadcast sent to %u agent(s) via registry", b->sent), g_free);
+  guint direct = b->direct != NULL ? g_strv_length (b->direct) : 0;
+
+  if (direct > 0 && b->sent > 0)
+    g_task_return_pointer (task,
+                           g_strdup_printf ("Broadcast sent to %u peer(s) via P2P DataChannel and "
+                                            "%u agent(s) via registry",
+                                            direct, b->sent),
+                           g_free);
+  else if (direct > 0)
+    g_task_return_pointer (
+      task, g_strdup_printf ("Broadcast sent to %u peer(s) via P2P DataChannel", direct), g_free);
+  else
+    g_task_return_pointer (
+      task, g_strdup_printf ("Broadcast sent to %u agent(s) via registry", b->sent), g_free);
 }
 
 static void
@@ -530,6 +599,11 @@ broadcast_list_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 
       if (id == NULL || g_strcmp0 (id, self->name) == 0 ||
           g_strcmp0 (json_object_get_string_member_with_default (rec, "health", ""), "active") != 0)
+        continue;
+      /* reached already over its DataChannel */
+      if (b->direct != NULL &&
+          g_strv_contains ((const gchar *const *) b->direct,
+                           json_object_get_string_member_with_default (rec, "sidecar_peer_id", "")))
         continue;
       g_ptr_array_add (targets, (gpointer) id);
     }
@@ -585,6 +659,9 @@ weft_agent_broadcast_async (WeftAgent *self,
     }
   b = g_new0 (Broadcast, 1);
   b->message = g_strdup (message);
+  /* every open channel first; the registry queue takes the agents without one */
+  if (self->mesh != NULL && self->state == WEFT_AGENT_STATE_RUNNING)
+    b->direct = weft_mesh_agent_broadcast (self->mesh, message);
   g_task_set_task_data (task, b, (GDestroyNotify) broadcast_free);
   weft_registry_client_list_agents_async (self->client, cancellable, broadcast_list_cb,
                                           g_steal_pointer (&task));

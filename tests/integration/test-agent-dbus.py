@@ -97,9 +97,9 @@ class AgentDBusTest(unittest.TestCase):
 
     def test_send_broadcast_and_signals(self):
         out = self.call(self.beta, "Send", "alpha", "psst")
-        self.assertTrue(out.startswith("Message sent to alpha via registry"), out)
+        self.assertEqual(out, "Message sent to alpha via P2P DataChannel")
         out = self.call(self.beta, "Broadcast", "everyone")
-        self.assertEqual(out, "Broadcast sent to 1 agent(s) via registry")
+        self.assertEqual(out, "Broadcast sent to 1 peer(s) via P2P DataChannel")
         self.assertIn("org.weft.Error.InvalidArgument", self.error(self.beta, "Send", "", "x"))
         seen = []
         deadline = time.monotonic() + 10

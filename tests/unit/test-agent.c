@@ -649,18 +649,19 @@ test_delegate (Fixture *fx, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (intervention, ==, "Received: stop");
 
-  /* mesh_send reaches alpha's agent-prompt signal */
+  /* mesh_send reaches alpha's agent-prompt signal, over a DataChannel made on first use */
   sent =
     invoke (beta, "mesh_send", "{\"target_agent_id\": \"alpha\", \"message\": \"psst\"}", &error);
   g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (sent, "Message sent to alpha via registry (task_id="));
+  g_assert_cmpstr (sent, ==, "Message sent to alpha via P2P DataChannel");
   g_assert_true (agent_test_wait_until (str_set, &prompt, 10000));
   g_assert_cmpstr (prompt, ==, "beta:psst");
 
   g_clear_pointer (&prompt, g_free);
   broadcast = invoke (beta, "mesh_broadcast", "{\"message\": \"all\"}", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (broadcast, ==, "Broadcast sent to 1 agent(s) via registry");
+  /* the channel to alpha is open now */
+  g_assert_cmpstr (broadcast, ==, "Broadcast sent to 1 peer(s) via P2P DataChannel");
   g_assert_true (agent_test_wait_until (str_set, &prompt, 10000));
   g_assert_cmpstr (prompt, ==, "beta:all");
 }

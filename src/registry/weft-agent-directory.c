@@ -485,11 +485,74 @@ strv_equal0 (const gchar *const *a, const gchar *const *b)
   return g_strv_equal (a, b);
 }
 
+/* whether @heartbeat changes a field of @existing that is written at once */
+static gboolean
+heartbeat_is_durable_change (WeftAgentRecord *existing, const WeftAgentHeartbeat *heartbeat)
+{
+  WeftAgentHeartbeatFields present = heartbeat->present;
+
+#define DIFFERS(flag, getter, value) \
+  ((present & (flag)) && g_strcmp0 (getter (existing), (value)) != 0)
+  return DIFFERS (WEFT_AGENT_HEARTBEAT_HOSTNAME, weft_agent_record_get_hostname,
+                  heartbeat->hostname) ||
+         DIFFERS (WEFT_AGENT_HEARTBEAT_IP, weft_agent_record_get_ip, heartbeat->ip) ||
+         DIFFERS (WEFT_AGENT_HEARTBEAT_STATUS, weft_agent_record_get_status, heartbeat->status) ||
+         DIFFERS (WEFT_AGENT_HEARTBEAT_MODE, weft_agent_record_get_mode, heartbeat->mode) ||
+         ((present & WEFT_AGENT_HEARTBEAT_SIDECAR_PEER_ID) &&
+          heartbeat->sidecar_peer_id[0] != '\0' &&
+          g_strcmp0 (weft_agent_record_get_sidecar_peer_id (existing),
+                     heartbeat->sidecar_peer_id) != 0) ||
+         ((present & WEFT_AGENT_HEARTBEAT_PORT) &&
+          weft_agent_record_get_port (existing) != heartbeat->port) ||
+         ((present & WEFT_AGENT_HEARTBEAT_GOALS_COUNT) &&
+          weft_agent_record_get_goals_count (existing) != heartbeat->goals_count) ||
+         ((present & WEFT_AGENT_HEARTBEAT_SKILL_NAMES) &&
+          !strv_equal0 (weft_agent_record_get_skills (existing),
+                        (const gchar *const *) heartbeat->skill_names));
+#undef DIFFERS
+}
+
+/* the common heartbeat: nothing durable changes, so the stored record is updated
+ * in place (no copy, no skill re-index) and written with the next flush; the
+ * order of updates and signals is the one the copying path has */
+static WeftAgentRecord *
+touch_record (WeftAgentDirectory *self,
+              WeftAgentRecord *existing,
+              const WeftAgentHeartbeat *heartbeat,
+              gint64 now)
+{
+  WeftAgentHeartbeatFields present = heartbeat->present;
+  /* a signal handler may drop the record from the table */
+  g_autoptr (WeftAgentRecord) record = g_object_ref (existing);
+  gboolean was_active;
+
+  was_active = compute_health (self, existing, now) == WEFT_AGENT_HEALTH_ACTIVE &&
+               weft_agent_record_get_health (existing) == WEFT_AGENT_HEALTH_ACTIVE;
+  if (!g_hash_table_contains (self->dirty, heartbeat->agent_id))
+    g_hash_table_add (self->dirty, g_strdup (heartbeat->agent_id));
+  schedule_flush (self);
+
+  if (weft_agent_record_get_health (existing) != WEFT_AGENT_HEALTH_ACTIVE)
+    set_health (self, existing, WEFT_AGENT_HEALTH_ACTIVE);
+  /* volatile figures: kept, written with the next durable write or flush */
+  if (present & WEFT_AGENT_HEARTBEAT_CAPACITY)
+    weft_agent_record_set_capacity (existing, heartbeat->capacity);
+  if (present & WEFT_AGENT_HEARTBEAT_RUNNING_TASKS)
+    weft_agent_record_set_running_tasks (existing, heartbeat->running_tasks);
+  if (present & WEFT_AGENT_HEARTBEAT_LOAD)
+    weft_agent_record_set_load (existing, heartbeat->load);
+  weft_agent_record_set_last_heartbeat (existing, now);
+  weft_agent_record_set_health (existing, WEFT_AGENT_HEALTH_ACTIVE);
+  if (!was_active)
+    g_signal_emit (self, signals[SIGNAL_AGENT_AVAILABLE], 0, heartbeat->agent_id);
+  return g_steal_pointer (&record);
+}
+
 WeftAgentRecord *
-weft_agent_directory_heartbeat (WeftAgentDirectory *self,
-                                const WeftAgentHeartbeat *heartbeat,
-                                const WeftActor *actor,
-                                GError **error)
+weft_agent_directory_apply_heartbeat (WeftAgentDirectory *self,
+                                      const WeftAgentHeartbeat *heartbeat,
+                                      const WeftActor *actor,
+                                      GError **error)
 {
   g_autoptr (WeftAgentRecord) record = NULL;
   WeftAgentRecord *existing;
@@ -506,6 +569,9 @@ weft_agent_directory_heartbeat (WeftAgentDirectory *self,
     return NULL;
 
   now = weft_agent_directory_now (self);
+  if (existing != NULL && !heartbeat_is_durable_change (existing, heartbeat))
+    return touch_record (self, existing, heartbeat, now);
+
   present = heartbeat->present;
   if (existing == NULL)
     {
@@ -602,7 +668,19 @@ weft_agent_directory_heartbeat (WeftAgentDirectory *self,
   put_record (self, record);
   if (existing == NULL || !was_active)
     g_signal_emit (self, signals[SIGNAL_AGENT_AVAILABLE], 0, heartbeat->agent_id);
-  return weft_agent_record_copy (record);
+  return g_steal_pointer (&record);
+}
+
+WeftAgentRecord *
+weft_agent_directory_heartbeat (WeftAgentDirectory *self,
+                                const WeftAgentHeartbeat *heartbeat,
+                                const WeftActor *actor,
+                                GError **error)
+{
+  g_autoptr (WeftAgentRecord) record =
+    weft_agent_directory_apply_heartbeat (self, heartbeat, actor, error);
+
+  return record != NULL ? weft_agent_record_copy (record) : NULL;
 }
 
 gboolean
@@ -672,6 +750,14 @@ weft_agent_directory_list (WeftAgentDirectory *self)
       g_ptr_array_add (copies, copy);
     }
   return copies;
+}
+
+WeftAgentRecord *
+weft_agent_directory_peek (WeftAgentDirectory *self, const gchar *agent_id)
+{
+  g_return_val_if_fail (WEFT_IS_AGENT_DIRECTORY (self), NULL);
+
+  return agent_id != NULL ? g_hash_table_lookup (self->records, agent_id) : NULL;
 }
 
 WeftAgentRecord *

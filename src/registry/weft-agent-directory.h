@@ -56,6 +56,13 @@ weft_agent_directory_heartbeat (WeftAgentDirectory *self,
                                 const WeftAgentHeartbeat *heartbeat,
                                 const WeftActor *actor,
                                 GError **error);
+/* the same, returning (transfer full) the stored record itself rather than a
+ * copy: cheaper, but it keeps changing with later updates of the agent */
+WeftAgentRecord *
+weft_agent_directory_apply_heartbeat (WeftAgentDirectory *self,
+                                      const WeftAgentHeartbeat *heartbeat,
+                                      const WeftActor *actor,
+                                      GError **error);
 
 /* (transfer full) (element-type WeftAgentRecord) copies with health computed now,
  * ordered by agent_id */
@@ -64,6 +71,10 @@ weft_agent_directory_list (WeftAgentDirectory *self);
 /* (transfer full) a copy with health computed now; NOT_FOUND */
 WeftAgentRecord *
 weft_agent_directory_get (WeftAgentDirectory *self, const gchar *agent_id, GError **error);
+/* (transfer none) (nullable) the stored record, valid until the directory next
+ * changes; its health is the stored one, not recomputed */
+WeftAgentRecord *
+weft_agent_directory_peek (WeftAgentDirectory *self, const gchar *agent_id);
 /* NOT_FOUND, PERMISSION_DENIED */
 gboolean
 weft_agent_directory_remove (WeftAgentDirectory *self,

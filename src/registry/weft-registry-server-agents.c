@@ -353,7 +353,8 @@ handle_heartbeat (WeftRequest *req)
       weft_request_reply_error (req, error);
       return;
     }
-  record = weft_agent_directory_heartbeat (self->directory, hb, &req->actor, &error);
+  /* the stored record, not a copy: it is only read before the answer is sent */
+  record = weft_agent_directory_apply_heartbeat (self->directory, hb, &req->actor, &error);
   if (record == NULL)
     {
       weft_request_reply_error (req, error);

@@ -621,7 +621,7 @@ weft_task_queue_claim_for_agent (WeftTaskQueue *self, const gchar *agent_id, GEr
 {
   g_autoptr (WeftAgentRecord) record = NULL;
   g_autoptr (GPtrArray) pending = NULL;
-  g_autoptr (GArray) changes = weft_task_queue_changes_new ();
+  g_autoptr (GArray) changes = NULL;
   GPtrArray *claimed;
   gdouble now;
   guint capacity;
@@ -632,9 +632,16 @@ weft_task_queue_claim_for_agent (WeftTaskQueue *self, const gchar *agent_id, GEr
   g_return_val_if_fail (agent_id != NULL, NULL);
 
   claimed = g_ptr_array_new_with_free_func (g_object_unref);
-  record = weft_agent_directory_get (self->directory, agent_id, NULL);
+  /* every heartbeat asks: with nothing pending there is nothing to look at */
+  if (g_hash_table_size (self->pending) == 0)
+    return claimed;
+  /* a reference, not a copy: only capacity, load and skills are read, and the
+   * signals emitted below may change the stored record */
+  record = weft_agent_directory_peek (self->directory, agent_id);
   if (record == NULL)
     return claimed;
+  g_object_ref (record);
+  changes = weft_task_queue_changes_new ();
 
   capacity = weft_agent_record_get_capacity (record);
   used = MAX (weft_agent_record_get_running_tasks (record),

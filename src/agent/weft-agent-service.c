@@ -287,6 +287,17 @@ handle_list_tasks (WeftDBusAgent1 *sk, GDBusMethodInvocation *inv, gpointer user
 }
 
 static gboolean
+handle_list_routes (WeftDBusAgent1 *sk, GDBusMethodInvocation *inv, gpointer user_data)
+{
+  WeftAgentService *self = user_data;
+  g_autoptr (JsonNode) routes = weft_agent_dup_routes (self->agent);
+  g_autofree gchar *text = json_to_string (routes, FALSE);
+
+  weft_dbus_agent1_complete_list_routes (sk, inv, text);
+  return TRUE;
+}
+
+static gboolean
 handle_reload (WeftDBusAgent1 *sk, GDBusMethodInvocation *inv, gpointer user_data)
 {
   WeftAgentService *self = user_data;
@@ -359,6 +370,7 @@ weft_agent_service_new (WeftAgent *agent)
   g_signal_connect (self->skeleton, "handle-list-agents", G_CALLBACK (handle_list_agents), self);
   g_signal_connect (self->skeleton, "handle-find-agent", G_CALLBACK (handle_find_agent), self);
   g_signal_connect (self->skeleton, "handle-list-tasks", G_CALLBACK (handle_list_tasks), self);
+  g_signal_connect (self->skeleton, "handle-list-routes", G_CALLBACK (handle_list_routes), self);
   g_signal_connect (self->skeleton, "handle-reload", G_CALLBACK (handle_reload), self);
   g_signal_connect (self->skeleton, "handle-quit", G_CALLBACK (handle_quit), self);
   sync_all (self);

@@ -850,6 +850,42 @@ run_to_json (WeftAgentRun *run)
 }
 
 /**
+ * weft_agent_dup_routes:
+ * @self: a #WeftAgent
+ *
+ * Which path the recent calls of this agent took and why: an object with
+ * `connections` (the DataChannels to other agents and their state) and
+ * `routes`, newest first, each with `kind` (delegate, send, broadcast),
+ * `target`, `path` (`direct` or `registry`), `reason`, `request_id`,
+ * `elapsed_ms` and `ok`.
+ *
+ * Returns: (transfer full): a JSON object
+ *
+ * Since: 0.1
+ */
+JsonNode *
+weft_agent_dup_routes (WeftAgent *self)
+{
+  g_autoptr (JsonBuilder) b = NULL;
+
+  g_return_val_if_fail (WEFT_IS_AGENT (self), NULL);
+  if (self->mesh != NULL)
+    return weft_mesh_agent_dup_routes (self->mesh);
+
+  /* no direct path yet (not started): nothing connected, nothing routed */
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "connections");
+  json_builder_begin_array (b);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "routes");
+  json_builder_begin_array (b);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/**
  * weft_agent_dup_tasks:
  * @self: a #WeftAgent
  *

@@ -106,6 +106,9 @@ WEFT_AVAILABLE_IN_ALL
 JsonNode *
 weft_agent_dup_tasks (WeftAgent *self);
 WEFT_AVAILABLE_IN_ALL
+JsonNode *
+weft_agent_dup_routes (WeftAgent *self);
+WEFT_AVAILABLE_IN_ALL
 gboolean
 weft_agent_reload (WeftAgent *self, GError **error);
 

@@ -100,6 +100,13 @@ class AgentDBusTest(unittest.TestCase):
         self.assertEqual(out, "Message sent to alpha via P2P DataChannel")
         out = self.call(self.beta, "Broadcast", "everyone")
         self.assertEqual(out, "Broadcast sent to 1 peer(s) via P2P DataChannel")
+        report = json.loads(self.call(self.beta, "ListRoutes"))
+        sends = [r for r in report["routes"] if r["kind"] == "send" and r["target"] == "alpha"]
+        self.assertTrue(sends, report)
+        self.assertEqual(sends[0]["path"], "direct")
+        self.assertTrue(sends[0]["ok"])
+        self.assertGreaterEqual(sends[0]["elapsed_ms"], 0)
+        self.assertTrue(report["connections"], report)
         self.assertIn("org.weft.Error.InvalidArgument", self.error(self.beta, "Send", "", "x"))
         seen = []
         deadline = time.monotonic() + 10

@@ -1,13 +1,36 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* GET /api/hub/network/topology (chatixia-wire §2.7), built from the
- * directory's public listing; like the reference it is synthetic: it assumes
- * every active agent with a sidecar peer id is meshed with every other one */
+ * directory's public listing. Weft agents report the peers they have an open
+ * DataChannel with (`mesh_peers` in their heartbeats): their edges are real.
+ * Between agents that report nothing (chatixia's), the topology stays
+ * synthetic as in the reference: every active agent with a sidecar peer id
+ * is assumed meshed with every other one. */
 #include "config.h"
 
 #include "weft-agent-directory.h"
 
+static const gchar *const *
+report_of (WeftAgentDirectory *self, WeftAgentRecord *record)
+{
+  return weft_agent_directory_get_mesh_report (self, weft_agent_record_get_agent_id (record));
+}
+
+/* whether @a and @b have a channel: what either reports, else (when neither
+ * reports anything) the reference's assumption */
+static gboolean
+meshed (WeftAgentDirectory *self, WeftAgentRecord *a, WeftAgentRecord *b)
+{
+  const gchar *const *ra = report_of (self, a);
+  const gchar *const *rb = report_of (self, b);
+
+  if (ra == NULL && rb == NULL)
+    return TRUE;
+  return (ra != NULL && g_strv_contains (ra, weft_agent_record_get_sidecar_peer_id (b))) ||
+         (rb != NULL && g_strv_contains (rb, weft_agent_record_get_sidecar_peer_id (a)));
+}
+
 static void
-add_node (JsonBuilder *builder, WeftAgentRecord *record, GPtrArray *mesh)
+add_node (WeftAgentDirectory *self, JsonBuilder *builder, WeftAgentRecord *record, GPtrArray *mesh)
 {
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "agent_id");
@@ -34,7 +57,7 @@ add_node (JsonBuilder *builder, WeftAgentRecord *record, GPtrArray *mesh)
     {
       WeftAgentRecord *peer = g_ptr_array_index (mesh, j);
 
-      if (peer != record)
+      if (peer != record && meshed (self, record, peer))
         json_builder_add_string_value (builder, weft_agent_record_get_sidecar_peer_id (peer));
     }
   json_builder_end_array (builder);
@@ -65,7 +88,7 @@ weft_agent_directory_build_topology (WeftAgentDirectory *self)
   json_builder_set_member_name (builder, "nodes");
   json_builder_begin_array (builder);
   for (guint i = 0; i < records->len; i++)
-    add_node (builder, g_ptr_array_index (records, i), mesh);
+    add_node (self, builder, g_ptr_array_index (records, i), mesh);
   json_builder_end_array (builder);
 
   json_builder_set_member_name (builder, "mesh_edges");
@@ -73,6 +96,8 @@ weft_agent_directory_build_topology (WeftAgentDirectory *self)
   for (guint i = 0; i < mesh->len; i++)
     for (guint j = i + 1; j < mesh->len; j++)
       {
+        if (!meshed (self, g_ptr_array_index (mesh, i), g_ptr_array_index (mesh, j)))
+          continue;
         json_builder_begin_object (builder);
         json_builder_set_member_name (builder, "from_peer");
         json_builder_add_string_value (

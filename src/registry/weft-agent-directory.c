@@ -35,11 +35,13 @@ struct _WeftAgentDirectory
 {
   GObject parent_instance;
 
-  WeftStore *store;     /* (owned) */
-  GHashTable *records;  /* (owned) (element-type utf8 WeftAgentRecord) */
-  GHashTable *load;     /* (owned) (element-type utf8 LoadInfo) */
-  GHashTable *dirty;    /* (owned) (element-type utf8 utf8) set of coalesced agent ids */
-  GHashTable *by_skill; /* (owned) (element-type utf8 GHashTable) skill → set of agent ids */
+  WeftStore *store;         /* (owned) */
+  GHashTable *records;      /* (owned) (element-type utf8 WeftAgentRecord) */
+  GHashTable *load;         /* (owned) (element-type utf8 LoadInfo) */
+  GHashTable *dirty;        /* (owned) (element-type utf8 utf8) set of coalesced agent ids */
+  GHashTable *by_skill;     /* (owned) (element-type utf8 GHashTable) skill → set of agent ids */
+  GHashTable *mesh_reports; /* (owned) (element-type utf8 GStrv) agent id → peers it has
+                             * a DataChannel with, as its last heartbeat said; in memory only */
 
   WeftClockFunc clock;
   gpointer clock_data;
@@ -96,6 +98,7 @@ weft_agent_directory_finalize (GObject *object)
   g_clear_pointer (&self->load, g_hash_table_unref);
   g_clear_pointer (&self->dirty, g_hash_table_unref);
   g_clear_pointer (&self->by_skill, g_hash_table_unref);
+  g_clear_pointer (&self->mesh_reports, g_hash_table_unref);
 
   G_OBJECT_CLASS (weft_agent_directory_parent_class)->finalize (object);
 }
@@ -199,6 +202,8 @@ weft_agent_directory_init (WeftAgentDirectory *self)
   self->dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->by_skill =
     g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
+  self->mesh_reports =
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
   self->clock = weft_registry_default_clock;
   self->stale_after_ms = WEFT_AGENT_DIRECTORY_DEFAULT_STALE_AFTER_MS;
   self->offline_after_ms = WEFT_AGENT_DIRECTORY_DEFAULT_OFFLINE_AFTER_MS;
@@ -257,6 +262,7 @@ drop_record (WeftAgentDirectory *self, const gchar *agent_id)
   if (old == NULL)
     return;
   index_skills (self, old, FALSE);
+  g_hash_table_remove (self->mesh_reports, agent_id);
   g_hash_table_remove (self->records, agent_id);
 }
 
@@ -567,6 +573,11 @@ weft_agent_directory_apply_heartbeat (WeftAgentDirectory *self,
   existing = g_hash_table_lookup (self->records, heartbeat->agent_id);
   if (!check_owner (existing, actor, _ ("heartbeat"), error))
     return NULL;
+
+  /* the channels an agent reports are a view of this moment, never stored */
+  if (heartbeat->present & WEFT_AGENT_HEARTBEAT_MESH_PEERS)
+    g_hash_table_replace (self->mesh_reports, g_strdup (heartbeat->agent_id),
+                          g_strdupv (heartbeat->mesh_peers));
 
   now = weft_agent_directory_now (self);
   if (existing != NULL && !heartbeat_is_durable_change (existing, heartbeat))
@@ -1039,4 +1050,13 @@ weft_agent_directory_stop (WeftAgentDirectory *self)
   g_clear_handle_id (&self->flush_source_id, g_source_remove);
   if (g_hash_table_size (self->dirty) > 0 && !weft_agent_directory_flush (self, &error))
     g_warning ("Cannot write heartbeats: %s", error->message);
+}
+
+/* the peers @agent_id last reported an open DataChannel with, or %NULL when it
+ * reports none (a chatixia agent) */
+const gchar *const *
+weft_agent_directory_get_mesh_report (WeftAgentDirectory *self, const gchar *agent_id)
+{
+  g_return_val_if_fail (WEFT_IS_AGENT_DIRECTORY (self), NULL);
+  return g_hash_table_lookup (self->mesh_reports, agent_id);
 }

@@ -142,4 +142,7 @@ weft_agent_directory_stop (WeftAgentDirectory *self);
  *   "agent-available" (const gchar *agent_id): registered, heartbeated or push-connected
  *   "agent-removed" (const gchar *agent_id) */
 
+const gchar *const *
+weft_agent_directory_get_mesh_report (WeftAgentDirectory *self, const gchar *agent_id);
+
 G_END_DECLS

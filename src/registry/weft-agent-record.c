@@ -435,6 +435,7 @@ weft_agent_heartbeat_new (const gchar *agent_id)
   heartbeat->status = g_strdup ("");
   heartbeat->mode = g_strdup ("");
   heartbeat->skill_names = g_new0 (gchar *, 1);
+  heartbeat->mesh_peers = g_new0 (gchar *, 1);
   heartbeat->sidecar_peer_id = g_strdup ("");
   return heartbeat;
 }
@@ -450,6 +451,7 @@ weft_agent_heartbeat_free (WeftAgentHeartbeat *heartbeat)
   g_free (heartbeat->status);
   g_free (heartbeat->mode);
   g_strfreev (heartbeat->skill_names);
+  g_strfreev (heartbeat->mesh_peers);
   g_free (heartbeat->sidecar_peer_id);
   g_free (heartbeat);
 }
@@ -505,6 +507,9 @@ weft_agent_heartbeat_from_json_node (JsonNode *node, GError **error)
   if (!weft_registry_json_get_double (object, "load", &heartbeat->load, &present, error))
     return NULL;
   mark (heartbeat, present, WEFT_AGENT_HEARTBEAT_LOAD);
+  if (!weft_registry_json_get_strv (object, "mesh_peers", &heartbeat->mesh_peers, &present, error))
+    return NULL;
+  mark (heartbeat, present, WEFT_AGENT_HEARTBEAT_MESH_PEERS);
 
 #undef STRING_FIELD
 #undef UINT_FIELD

@@ -133,13 +133,14 @@ typedef enum
   WEFT_AGENT_HEARTBEAT_CAPACITY = 1 << 10,
   WEFT_AGENT_HEARTBEAT_RUNNING_TASKS = 1 << 11,
   WEFT_AGENT_HEARTBEAT_LOAD = 1 << 12,
+  WEFT_AGENT_HEARTBEAT_MESH_PEERS = 1 << 13,
 } WeftAgentHeartbeatFields;
 
 /**
  * WeftAgentHeartbeat:
  *
  * A decoded `POST /api/hub/heartbeat` body (chatixia-wire §2.5) plus Weft's
- * optional `capacity`, `running_tasks` and `load`. Members hold the reference's
+ * optional `capacity`, `running_tasks`, `load` and `mesh_peers`. Members hold the reference's
  * defaults when absent; @present says which were given.
  */
 typedef struct
@@ -158,6 +159,7 @@ typedef struct
   guint32 capacity;
   guint32 running_tasks;
   gdouble load;
+  gchar **mesh_peers; /* (owned) (array zero-terminated=1) peers with an open DataChannel */
   WeftAgentHeartbeatFields present;
 } WeftAgentHeartbeat;
 

@@ -739,6 +739,51 @@ test_topology_skips_inactive (Fixture *f, gconstpointer data)
                     ==, 0);
 }
 
+/* agents that report their DataChannels get real edges; only agents that
+ * report nothing keep the reference's assumed full mesh */
+static void
+test_topology_reported (Fixture *f, gconstpointer data)
+{
+  const gchar *ids[] = { "a", "b", "c", "d", "e" };
+  g_autoptr (JsonNode) topology = NULL;
+  g_autofree gchar *edges = NULL;
+  JsonArray *nodes;
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autofree gchar *body = g_strdup_printf (
+        "{\"agent_id\":\"%s\",\"hostname\":\"h\",\"sidecar_peer_id\":\"p%s\"}", ids[i], ids[i]);
+      g_autoptr (WeftAgentRecord) record = register_json (f, body, NULL);
+    }
+  /* a has a channel to b; c has none; b, d and e report nothing (chatixia agents) */
+  g_clear_object (&(WeftAgentRecord *){
+    heartbeat_json (f, "{\"agent_id\":\"a\",\"mesh_peers\":[\"pb\"]}", NULL, NULL) });
+  g_clear_object (&(WeftAgentRecord *){
+    heartbeat_json (f, "{\"agent_id\":\"c\",\"mesh_peers\":[]}", NULL, NULL) });
+
+  topology = weft_agent_directory_build_topology (f->directory);
+  edges =
+    json_to_string (json_object_get_member (json_node_get_object (topology), "mesh_edges"), FALSE);
+  g_assert_cmpstr (edges, ==,
+                   "[{\"from_peer\":\"pa\",\"to_peer\":\"pb\"},"
+                   "{\"from_peer\":\"pb\",\"to_peer\":\"pd\"},"
+                   "{\"from_peer\":\"pb\",\"to_peer\":\"pe\"},"
+                   "{\"from_peer\":\"pd\",\"to_peer\":\"pe\"}]");
+  nodes = json_object_get_array_member (json_node_get_object (topology), "nodes");
+  /* b reports nothing: a's report names it, and d and e are assumed as in the reference */
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                      json_array_get_object_element (nodes, 1), "mesh_peers")),
+                    ==, 3);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                      json_array_get_object_element (nodes, 2), "mesh_peers")),
+                    ==, 0);
+
+  /* a removed agent's report goes with it */
+  g_assert_true (weft_agent_directory_remove (f->directory, "a", NULL, NULL));
+  g_assert_null (weft_agent_directory_get_mesh_report (f->directory, "a"));
+  g_assert_nonnull (weft_agent_directory_get_mesh_report (f->directory, "c"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -749,6 +794,7 @@ main (int argc, char **argv)
   g_test_add_func ("/weft/agent-directory/registration-body-errors", test_registration_body_errors);
   g_test_add_func ("/weft/agent-directory/heartbeat-body", test_heartbeat_body);
   ADD ("/weft/agent-directory/register", test_register_overwrites_and_persists);
+  ADD ("/weft/agent-directory/topology-reported", test_topology_reported);
   ADD ("/weft/agent-directory/heartbeat-keeps-fields", test_heartbeat_keeps_omitted_fields);
   ADD ("/weft/agent-directory/heartbeat-creates", test_heartbeat_creates_unknown_agent);
   ADD ("/weft/agent-directory/heartbeat-coalesced", test_heartbeat_coalesced);

@@ -658,6 +658,15 @@ weft_skill_load_from_json_node (WeftSkill *self, JsonNode *node, GError **error)
   return TRUE;
 }
 
+static gboolean
+is_blank (const gchar *data, gsize size)
+{
+  for (gsize i = 0; i < size; i++)
+    if (!g_ascii_isspace (data[i]))
+      return FALSE;
+  return TRUE;
+}
+
 /**
  * weft_skill_load_from_data:
  * @self: a #WeftSkill
@@ -677,8 +686,7 @@ weft_skill_load_from_json_node (WeftSkill *self, JsonNode *node, GError **error)
 gboolean
 weft_skill_load_from_data (WeftSkill *self, const gchar *data, gssize length, GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr (GError) local_error = NULL;
+  g_autoptr (JsonNode) root = NULL;
   gsize size;
 
   g_return_val_if_fail (WEFT_IS_SKILL (self), FALSE);
@@ -695,21 +703,17 @@ weft_skill_load_from_data (WeftSkill *self, const gchar *data, gssize length, GE
                    size, SKILL_FILE_MAX_SIZE);
       return FALSE;
     }
-  if (!weft_json_check_depth (data, size, WEFT_JSON_MAX_DEPTH, error))
-    return FALSE;
-  if (!json_parser_load_from_data (parser, data, (gssize) size, &local_error))
-    {
-      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA, _ ("not valid JSON: %s"),
-                   local_error->message);
-      return FALSE;
-    }
-  if (json_parser_get_root (parser) == NULL)
+  /* an empty file gets its own message; the rest is the shared bounded parser's */
+  if (is_blank (data, size))
     {
       g_set_error_literal (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
                            _ ("empty; expected a JSON object describing a skill"));
       return FALSE;
     }
-  return weft_skill_load_from_json_node (self, json_parser_get_root (parser), error);
+  root = weft_json_parse (data, (gssize) size, error);
+  if (root == NULL)
+    return FALSE;
+  return weft_skill_load_from_json_node (self, root, error);
 }
 
 /**

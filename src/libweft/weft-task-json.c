@@ -332,38 +332,20 @@ require_object (JsonNode *node, const gchar *what, GError **error)
   return json_node_get_object (node);
 }
 
-/* parses a request body; the root is never NULL on success */
-static JsonParser *
+/* parses a request body through the shared bounded parser */
+static JsonNode *
 parse_body (const gchar *data, gssize length, GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) local_error = NULL;
+  JsonNode *root;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
-  if (data == NULL)
-    data = "";
-  if (length < 0)
-    length = (gssize) strlen (data);
-  if (!weft_json_check_depth (data, (gsize) length, WEFT_JSON_MAX_DEPTH, &local_error))
-    {
-      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA, _ ("request body is not valid: %s"),
-                   local_error->message);
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
-    {
-      g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
-                   _ ("request body is not valid JSON: %s"), local_error->message);
-      return NULL;
-    }
-  if (json_parser_get_root (parser) == NULL)
-    {
-      g_set_error_literal (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
-                           _ ("request body is empty; expected a JSON object"));
-      return NULL;
-    }
-  return g_steal_pointer (&parser);
+  root = weft_json_parse (data, length, &local_error);
+  if (root == NULL)
+    g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA, _ ("request body is not valid: %s"),
+                 local_error->message);
+  return root;
 }
 
 /**
@@ -517,7 +499,7 @@ weft_task_new_from_json_node (JsonNode *node, GError **error)
 WeftTask *
 weft_task_new_from_submission (const gchar *data, gssize length, gdouble now, GError **error)
 {
-  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr (JsonNode) root = NULL;
   JsonObject *object;
   g_autofree gchar *skill = NULL;
   g_autofree gchar *target = NULL;
@@ -526,10 +508,10 @@ weft_task_new_from_submission (const gchar *data, gssize length, gdouble now, GE
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  parser = parse_body (data, length, error);
-  if (parser == NULL)
+  root = parse_body (data, length, error);
+  if (root == NULL)
     return NULL;
-  object = require_object (json_parser_get_root (parser), _ ("a request body"), error);
+  object = require_object (root, _ ("a request body"), error);
   if (object == NULL)
     return NULL;
 
@@ -574,7 +556,7 @@ weft_task_parse_update (const gchar *data,
                         gchar **out_error,
                         GError **error)
 {
-  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr (JsonNode) root = NULL;
   JsonObject *object;
   WeftTaskState state;
   g_autofree gchar *result = NULL;
@@ -583,10 +565,10 @@ weft_task_parse_update (const gchar *data,
   g_return_val_if_fail (out_state != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  parser = parse_body (data, length, error);
-  if (parser == NULL)
+  root = parse_body (data, length, error);
+  if (root == NULL)
     return FALSE;
-  object = require_object (json_parser_get_root (parser), _ ("a request body"), error);
+  object = require_object (root, _ ("a request body"), error);
   if (object == NULL)
     return FALSE;
 

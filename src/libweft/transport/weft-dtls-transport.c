@@ -22,6 +22,10 @@
  * up to the largest record (16 KiB of plaintext) */
 #define DATA_MTU (16384 + 256)
 
+#define RECORD_HEADER    13 /* type, version, epoch, sequence number, length */
+#define HANDSHAKE_HEADER 12 /* type, length, message_seq, fragment offset and length */
+#define MAX_HELD         8
+
 enum
 {
   SIGNAL_STATE_CHANGED,
@@ -41,7 +45,9 @@ struct _WeftDtlsTransport
   GError *error;            /* (owned) (nullable) why the transport failed */
   char *remote_fingerprint; /* (owned) (nullable) */
   GQueue incoming;          /* (element-type GBytes) (owned) datagrams gnutls has not pulled */
-  const guint8 *current;    /* (nullable) the datagram being fed on the fast path */
+  GByteArray *held;         /* (owned) (nullable) records fed after the next datagram */
+  guint n_held;
+  const guint8 *current; /* (nullable) the datagram being fed on the fast path */
   gsize current_len;
   GSource *timer; /* (owned) (nullable) handshake retransmission */
   gboolean in_handshake;
@@ -83,6 +89,84 @@ fail (WeftDtlsTransport *self, GError *error)
       g_clear_pointer (&self->timer, g_source_unref);
     }
   set_state (self, WEFT_DTLS_STATE_FAILED);
+}
+
+static guint32
+get_uint24 (const guint8 *p)
+{
+  return ((guint32) p[0] << 16) | ((guint32) p[1] << 8) | p[2];
+}
+
+/* an unencrypted handshake record holding only the first byte of a longer message */
+static gboolean
+is_lone_first_byte (const guint8 *record, gsize len)
+{
+  const guint8 *handshake = record + RECORD_HEADER;
+
+  return len == RECORD_HEADER + HANDSHAKE_HEADER + 1 && record[0] == 22 && record[3] == 0 &&
+         record[4] == 0 && get_uint24 (handshake + 1) > 1 && get_uint24 (handshake + 6) == 0 &&
+         get_uint24 (handshake + 9) == 1;
+}
+
+/* GnuTLS 3.7 cuts a handshake message to one byte when its first fragment
+ * carries a single byte and arrives before the rest; the handshake then
+ * fails with "Error decoding the received TLS packet". OpenSSL (aiortc)
+ * sends such fragments whenever its 256-byte fallback MTU ends a datagram
+ * one byte into a message. Those records are not authenticated (epoch 0),
+ * so they are held back and fed after the next datagram, which carries the
+ * rest of the message: GnuTLS then merges the byte in front of it.
+ * Returns the datagram to feed, or NULL when nothing is left of it. */
+static GBytes *
+hold_lone_first_bytes (WeftDtlsTransport *self, const guint8 *data, gsize len)
+{
+  g_autoptr (GByteArray) out = g_byte_array_sized_new (len);
+  g_autoptr (GByteArray) held = self->held;
+  guint n_held = self->n_held;
+  gsize pos = 0;
+
+  self->held = NULL;
+  self->n_held = 0;
+  while (len - pos >= RECORD_HEADER)
+    {
+      const guint8 *record = data + pos;
+      gsize record_len = RECORD_HEADER + ((gsize) record[11] << 8 | record[12]);
+
+      if (record_len > len - pos)
+        break;
+      if (is_lone_first_byte (record, record_len) && self->n_held < MAX_HELD)
+        {
+          if (self->held == NULL)
+            self->held = g_byte_array_new ();
+          g_byte_array_append (self->held, record, record_len);
+          self->n_held++;
+        }
+      else
+        g_byte_array_append (out, record, record_len);
+      pos += record_len;
+    }
+  /* a truncated last record goes to GnuTLS as it came */
+  g_byte_array_append (out, data + pos, len - pos);
+  if (held != NULL)
+    {
+      g_debug ("DTLS: feeding %u one-byte handshake fragment(s) after the rest", n_held);
+      g_byte_array_append (out, held->data, held->len);
+    }
+  if (out->len == 0)
+    return NULL;
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+static void
+queue_handshake_datagram (WeftDtlsTransport *self, const guint8 *data, gsize len)
+{
+  GBytes *bytes;
+
+  /* bounded: a flood during the handshake is dropped like any excess datagram */
+  if (g_queue_get_length (&self->incoming) >= MAX_EARLY_PACKETS)
+    return;
+  bytes = hold_lone_first_bytes (self, data, len);
+  if (bytes != NULL)
+    g_queue_push_tail (&self->incoming, bytes);
 }
 
 static ssize_t
@@ -337,6 +421,7 @@ weft_dtls_transport_finalize (GObject *object)
   if (self->session != NULL)
     gnutls_deinit (self->session);
   g_queue_clear_full (&self->incoming, (GDestroyNotify) g_bytes_unref);
+  g_clear_pointer (&self->held, g_byte_array_unref);
   g_clear_object (&self->certificate);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_error (&self->error);
@@ -483,13 +568,10 @@ weft_dtls_transport_handle_datagram (WeftDtlsTransport *self, const guint8 *data
     {
       case WEFT_DTLS_STATE_NEW:
         /* an early client hello: keep it until start() */
-        if (g_queue_get_length (&self->incoming) < MAX_EARLY_PACKETS)
-          g_queue_push_tail (&self->incoming, g_bytes_new (data, len));
+        queue_handshake_datagram (self, data, len);
         break;
       case WEFT_DTLS_STATE_CONNECTING:
-        /* bounded: a flood during the handshake is dropped like any excess datagram */
-        if (g_queue_get_length (&self->incoming) < MAX_EARLY_PACKETS)
-          g_queue_push_tail (&self->incoming, g_bytes_new (data, len));
+        queue_handshake_datagram (self, data, len);
         drive_handshake (self);
         break;
       case WEFT_DTLS_STATE_CONNECTED:

@@ -131,13 +131,15 @@ print_status (JsonNode *node)
   JsonObject *o = json_node_get_object (node);
   JsonArray *skills = json_object_get_array_member (o, "Skills");
   JsonArray *peers = json_object_get_array_member (o, "Peers");
+  g_autofree gchar *running = NULL;
 
   g_print ("%s\n", str_member (o, "Name"));
   g_print (_ ("  State:    %s\n"), str_member (o, "State"));
   g_print (_ ("  Peer id:  %s\n"), str_member (o, "PeerId"));
   g_print (_ ("  Registry: %s\n"), str_member (o, "Registry"));
-  g_print (_ ("  Running:  %" G_GINT64_FORMAT " task(s)\n"),
-           json_object_get_int_member_with_default (o, "RunningTasks", 0));
+  running = g_strdup_printf ("%" G_GINT64_FORMAT,
+                             json_object_get_int_member_with_default (o, "RunningTasks", 0));
+  g_print (_ ("  Running:  %s task(s)\n"), running);
   g_print (_ ("  Skills:  "));
   for (guint i = 0; skills != NULL && i < json_array_get_length (skills); i++)
     g_print (" %s", json_array_get_string_element (skills, i));

@@ -39,9 +39,10 @@ weft_json_check_depth (const gchar *data, gsize length, guint max_depth, GError 
           case '{':
             if (++depth > max_depth)
               {
+                g_autofree gchar *offset = g_strdup_printf ("%" G_GSIZE_FORMAT, i);
+
                 g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
-                             _ ("JSON nested deeper than %u levels at byte %" G_GSIZE_FORMAT),
-                             max_depth, i);
+                             _ ("JSON nested deeper than %u levels at byte %s"), max_depth, offset);
                 return FALSE;
               }
             break;

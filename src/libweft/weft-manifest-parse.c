@@ -121,8 +121,9 @@ read_uint (Reader *r, const WeftYamlNode *node, const gchar *path, guint min, gu
     }
   if (value < (gint64) min || value > (gint64) max)
     {
-      report (r, node, _ ("'%s': must be between %u and %u, found %" G_GINT64_FORMAT), path, min,
-              max, value);
+      g_autofree gchar *value_text = g_strdup_printf ("%" G_GINT64_FORMAT, value);
+
+      report (r, node, _ ("'%s': must be between %u and %u, found %s"), path, min, max, value_text);
       return;
     }
   *out = (guint) value;

@@ -192,9 +192,11 @@ weft_manifest_load_data (const gchar *data, gssize length, const gchar *base_dir
   size = length < 0 ? strlen (data) : (gsize) length;
   if (size > WEFT_MANIFEST_MAX_SIZE)
     {
+      g_autofree gchar *size_text = g_strdup_printf ("%" G_GSIZE_FORMAT, size);
+
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_TOO_LARGE,
-                   _ ("The manifest is %" G_GSIZE_FORMAT " bytes, larger than the limit of %u"),
-                   size, (guint) WEFT_MANIFEST_MAX_SIZE);
+                   _ ("The manifest is %s bytes, larger than the limit of %u"), size_text,
+                   (guint) WEFT_MANIFEST_MAX_SIZE);
       return NULL;
     }
   if (base_dir != NULL)

@@ -376,10 +376,11 @@ weft_message_new_from_data_with_limit (const gchar *data,
   len = length < 0 ? strlen (data) : (gsize) length;
   if (len > max_size)
     {
+      g_autofree gchar *len_text = g_strdup_printf ("%" G_GSIZE_FORMAT, len);
+      g_autofree gchar *max_text = g_strdup_printf ("%" G_GSIZE_FORMAT, max_size);
+
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_TOO_LARGE,
-                   _ ("Message is %" G_GSIZE_FORMAT
-                      " bytes, more than the limit of %" G_GSIZE_FORMAT " bytes"),
-                   len, max_size);
+                   _ ("Message is %s bytes, more than the limit of %s bytes"), len_text, max_text);
       return NULL;
     }
   if (len == 0)

@@ -698,9 +698,11 @@ weft_skill_load_from_data (WeftSkill *self, const gchar *data, gssize length, GE
   size = length < 0 ? strlen (data) : (gsize) length;
   if (size > SKILL_FILE_MAX_SIZE)
     {
+      g_autofree gchar *size_text = g_strdup_printf ("%" G_GSIZE_FORMAT, size);
+
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_TOO_LARGE,
-                   _ ("skill description is %" G_GSIZE_FORMAT " bytes, more than the limit of %d"),
-                   size, SKILL_FILE_MAX_SIZE);
+                   _ ("skill description is %s bytes, more than the limit of %d"), size_text,
+                   SKILL_FILE_MAX_SIZE);
       return FALSE;
     }
   /* an empty file gets its own message; the rest is the shared bounded parser's */

@@ -262,10 +262,13 @@ read_count (JsonObject *object,
     }
   if (json_node_get_int (node) < 0 || json_node_get_int (node) > max)
     {
+      g_autofree gchar *max_text = g_strdup_printf ("%" G_GINT64_FORMAT, max);
+      g_autofree gchar *value_text =
+        g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_ARGUMENT,
-                   _ ("field “%s” must be a non-negative integer up to %" G_GINT64_FORMAT
-                      ", not %" G_GINT64_FORMAT),
-                   name, max, json_node_get_int (node));
+                   _ ("field “%s” must be a non-negative integer up to %s, not %s"), name, max_text,
+                   value_text);
       return FALSE;
     }
   *out = json_node_get_int (node);

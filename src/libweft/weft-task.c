@@ -923,10 +923,11 @@ weft_task_expire (WeftTask *self, gdouble now, GError **error)
     }
   if (!weft_task_is_expired (self, now))
     {
+      g_autofree gchar *ttl = g_strdup_printf ("%" G_GINT64_FORMAT, self->ttl);
+
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_STATE,
-                   _ ("task %s has not expired: its time to live of %" G_GINT64_FORMAT
-                      " s has not passed yet"),
-                   self->id, self->ttl);
+                   _ ("task %s has not expired: its time to live of %s s has not passed yet"),
+                   self->id, ttl);
       return FALSE;
     }
 

@@ -42,9 +42,10 @@ scanner_header_done (FrameScanner *s, GError **error)
     s->message_size += len;
   if ((opcode == 0x0 || ((opcode == 0x1 || opcode == 0x2) && !fin)) && s->message_size > s->limit)
     {
+      g_autofree gchar *limit = g_strdup_printf ("%" G_GUINT64_FORMAT, s->limit);
+
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                   _ ("fragmented WebSocket message larger than %" G_GUINT64_FORMAT " bytes"),
-                   s->limit);
+                   _ ("fragmented WebSocket message larger than %s bytes"), limit);
       return FALSE;
     }
   if (opcode == 0x0 && fin)

@@ -367,10 +367,14 @@ weft_data_channel_send (WeftDataChannel *self,
     }
   if (self->remote_max_message_size != 0 && len > self->remote_max_message_size)
     {
+      g_autofree gchar *len_text = g_strdup_printf ("%" G_GSIZE_FORMAT, len);
+      g_autofree gchar *max_text =
+        g_strdup_printf ("%" G_GSIZE_FORMAT, self->remote_max_message_size);
+
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_TOO_LARGE,
-                   _ ("The message of %" G_GSIZE_FORMAT " bytes is larger than the %" G_GSIZE_FORMAT
-                      " bytes the peer accepts on data channel “%s”; split it"),
-                   len, self->remote_max_message_size, self->label);
+                   _ ("The message of %s bytes is larger than the %s bytes the peer accepts on "
+                      "data channel “%s”; split it"),
+                   len_text, max_text, self->label);
       return FALSE;
     }
   payload = len == 0 ? g_bytes_new_static (&dummy, 1) : g_bytes_new (data, len);

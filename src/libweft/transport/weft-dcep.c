@@ -109,9 +109,10 @@ check_string (const gchar *what, const gchar *s, GError **error)
 
   if (n > G_MAXUINT16)
     {
-      g_set_error (
-        error, WEFT_ERROR, WEFT_ERROR_TOO_LARGE,
-        _ ("The data channel %s is %" G_GSIZE_FORMAT " bytes; at most 65535 fit in DCEP"), what, n);
+      g_autofree gchar *n_text = g_strdup_printf ("%" G_GSIZE_FORMAT, n);
+
+      g_set_error (error, WEFT_ERROR, WEFT_ERROR_TOO_LARGE,
+                   _ ("The data channel %s is %s bytes; at most 65535 fit in DCEP"), what, n_text);
       return FALSE;
     }
   if (!g_utf8_validate (s, -1, NULL))
@@ -235,10 +236,11 @@ weft_dcep_decode (const guint8 *data, gsize len, GError **error)
       case WEFT_DCEP_MESSAGE_TYPE_ACK:
         if (len != 1)
           {
+            g_autofree gchar *len_text = g_strdup_printf ("%" G_GSIZE_FORMAT, len);
+
             g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
-                         _ ("Invalid DCEP DATA_CHANNEL_ACK: it is %" G_GSIZE_FORMAT
-                            " bytes long instead of 1"),
-                         len);
+                         _ ("Invalid DCEP DATA_CHANNEL_ACK: it is %s bytes long instead of 1"),
+                         len_text);
             return NULL;
           }
         msg->type = WEFT_DCEP_MESSAGE_TYPE_ACK;
@@ -255,10 +257,11 @@ weft_dcep_decode (const guint8 *data, gsize len, GError **error)
 
   if (len < WEFT_DCEP_OPEN_HEADER_SIZE)
     {
+      /* len < WEFT_DCEP_OPEN_HEADER_SIZE here, so it fits a guint */
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
-                   _ ("Invalid DCEP DATA_CHANNEL_OPEN: truncated to %" G_GSIZE_FORMAT
-                      " bytes, the header alone is 12"),
-                   len);
+                   _ ("Invalid DCEP DATA_CHANNEL_OPEN: truncated to %u bytes, the header alone "
+                      "is 12"),
+                   (guint) len);
       return NULL;
     }
   if (!weft_dcep_channel_type_is_valid (data[1]))
@@ -271,11 +274,13 @@ weft_dcep_decode (const guint8 *data, gsize len, GError **error)
   protocol_len = get_u16 (data + 10);
   if (label_len + protocol_len > len - WEFT_DCEP_OPEN_HEADER_SIZE)
     {
+      g_autofree gchar *len_text = g_strdup_printf ("%" G_GSIZE_FORMAT, len);
+
+      /* both lengths were read as 16-bit fields, so they fit a guint */
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
-                   _ ("Invalid DCEP DATA_CHANNEL_OPEN: label (%" G_GSIZE_FORMAT
-                      " bytes) and protocol (%" G_GSIZE_FORMAT " bytes) run past the end of the "
-                      "%" G_GSIZE_FORMAT "-byte message"),
-                   label_len, protocol_len, len);
+                   _ ("Invalid DCEP DATA_CHANNEL_OPEN: label (%u bytes) and protocol (%u bytes) "
+                      "run past the end of the %s-byte message"),
+                   (guint) label_len, (guint) protocol_len, len_text);
       return NULL;
     }
   if (label_len + protocol_len < len - WEFT_DCEP_OPEN_HEADER_SIZE)
@@ -370,10 +375,9 @@ weft_dcep_ppid_parse (guint32 ppid, gboolean *out_is_text, gboolean *out_is_empt
                              _ ("PPID 50 carries DCEP control messages, not data"));
         return FALSE;
       default:
-        g_set_error (
-          error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
-          _ ("Unknown data channel PPID %" G_GUINT32_FORMAT " (expected 51, 52, 53, 54, 56 or 57)"),
-          ppid);
+        g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
+                     _ ("Unknown data channel PPID %u (expected 51, 52, 53, 54, 56 or 57)"),
+                     (guint) ppid);
         return FALSE;
     }
   if (out_is_text != NULL)

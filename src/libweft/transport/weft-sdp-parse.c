@@ -122,10 +122,14 @@ parse_fingerprint_attr (Scope *scope, const gchar *value, guint line, GError **e
   if (digest == NULL)
     return sdp_error (error, line, "%s", local_error->message);
   if (g_bytes_get_size (digest) != size)
-    return sdp_error (error, line,
-                      _ ("a=fingerprint: a %s fingerprint has %" G_GSIZE_FORMAT " bytes, this one "
-                         "has %" G_GSIZE_FORMAT),
-                      alg, size, g_bytes_get_size (digest));
+    {
+      g_autofree gchar *size_text = g_strdup_printf ("%" G_GSIZE_FORMAT, size);
+      g_autofree gchar *got_text = g_strdup_printf ("%" G_GSIZE_FORMAT, g_bytes_get_size (digest));
+
+      return sdp_error (error, line,
+                        _ ("a=fingerprint: a %s fingerprint has %s bytes, this one has %s"), alg,
+                        size_text, got_text);
+    }
   /* keep the first, but prefer sha-256: it is what every WebRTC stack
    * computes, and what the DTLS transport checks against */
   if (scope->fp == NULL ||

@@ -298,10 +298,15 @@ weft_ice_transport_new (gboolean controlling, GError **error)
    * kills a healthy connection (measured through an impairment relay).
    * keepalive-conncheck below keeps checking the pair with retransmitted
    * binding requests, and SCTP heartbeats (10 s) take the association down
-   * when the peer stops answering. */
+   * when the peer stops answering.
+   * aggressive nomination (libnice's default without REGULAR_NOMINATION):
+   * the controlling side's first check carries USE-CANDIDATE, so the pair
+   * is selected one check after the first pacing tick instead of two ticks
+   * later (channel open on loopback: about 20 ms down to about 10 ms).
+   * libnice still switches to a better pair that succeeds afterwards, and
+   * aiortc and Chromium accept nomination on any check when controlled. */
   self->agent =
-    nice_agent_new_full (self->context, NICE_COMPATIBILITY_RFC5245,
-                         NICE_AGENT_OPTION_REGULAR_NOMINATION | NICE_AGENT_OPTION_ICE_TRICKLE);
+    nice_agent_new_full (self->context, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
   if (self->agent == NULL)
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_FAILED, _ ("Could not create the ICE agent"));

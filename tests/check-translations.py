@@ -171,6 +171,7 @@ def check_po(srcroot):
         for warning in xgettext.stderr.splitlines():
             if "in the middle of a directive" in warning:
                 print("not ok: " + warning)
+                print("  a G_*_FORMAT macro inside the string? see `%s formats`" % sys.argv[0])
                 status = 1
         for label, po in (("po/de.po", os.path.join(podir, "de.po")),
                           ("po/de.po merged with the current sources", merged)):
@@ -183,6 +184,8 @@ def check_po(srcroot):
             print("%s %s: %s" % ("ok:" if ok else "not ok:", label, report))
             if not ok:
                 status = 1
+                print("  run `ninja -C BUILDDIR weft-pot weft-update-po` and translate "
+                      "the fuzzy and untranslated messages in po/de.po", file=sys.stderr)
                 if po == merged:
                     listing = subprocess.run(
                         ["msgattrib", "--only-fuzzy", "--no-obsolete", merged],
@@ -191,9 +194,6 @@ def check_po(srcroot):
                         ["msgattrib", "--untranslated", "--no-obsolete", merged],
                         capture_output=True, text=True).stdout
                     print(listing)
-    if status:
-        print("run `ninja -C BUILDDIR weft-pot weft-update-po` and translate the "
-              "fuzzy and untranslated messages in po/de.po", file=sys.stderr)
     return status
 
 

@@ -93,6 +93,16 @@ weft_agent_refresh_peers (WeftAgent *self);
 JsonNode *
 weft_agent_args_for_skill (WeftSkill *skill, JsonNode *payload);
 
+/* weft-agent-skills.c: a fire-and-forget delegation the target did not run
+ * over the channel goes to the registry queue */
+void
+weft_agent_requeue_delegation (WeftAgent *self,
+                               const gchar *target,
+                               const gchar *skill,
+                               const gchar *message,
+                               const gchar *reason,
+                               gint64 elapsed_us);
+
 /* weft-agent-skills.c: a task_updated push for a delegation this agent waits on */
 void
 weft_agent_complete_delegation (WeftAgent *self, JsonNode *task);

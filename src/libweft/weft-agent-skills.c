@@ -61,6 +61,7 @@ typedef struct
   guint poll_id;
   guint timeout_id;
   gboolean polling;
+  gboolean direct;   /* took a DataChannel */
   gint64 started_at; /* monotonic, for the route report */
 } Delegation;
 
@@ -244,43 +245,101 @@ submit_delegation (GTask *task)
                                           submit_cb, task);
 }
 
+/* the direct path's outcome: @out (the result, or the request id of a
+ * fire-and-forget) or an error; one that reached nobody takes the registry
+ * queue */
 static void
-direct_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+direct_outcome (GTask *task, gchar *out, GError *error)
 {
-  GTask *task = user_data;
   Delegation *d = g_task_get_task_data (task);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (WeftMeshRoute) route = NULL;
-  gchar *result = weft_mesh_agent_delegate_finish (WEFT_MESH_AGENT (source), res, &route, &error);
 
-  if (result != NULL || !g_error_matches (error, WEFT_ERROR, WEFT_ERROR_UNAVAILABLE))
+  if (out != NULL)
     {
-      if (result != NULL)
-        g_task_return_pointer (task, result, g_free);
-      else
-        g_task_return_error (task, g_steal_pointer (&error));
+      d->direct = TRUE;
+      g_task_return_pointer (task, out, g_free);
+      g_object_unref (task);
+      return;
+    }
+  if (!g_error_matches (error, WEFT_ERROR, WEFT_ERROR_UNAVAILABLE))
+    {
+      g_task_return_error (task, error);
       g_object_unref (task);
       return;
     }
   /* the request reached nobody: the registry queue is safe */
   weft_mesh_agent_report_fallback (d->agent->mesh, "delegate", d->target, error->message,
                                    g_get_monotonic_time () - d->started_at, TRUE);
+  g_error_free (error);
   submit_delegation (task);
 }
 
+static void
+direct_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GError *error = NULL;
+  gchar *result = weft_mesh_agent_delegate_finish (WEFT_MESH_AGENT (source), res, NULL, &error);
+
+  direct_outcome (user_data, result, error);
+}
+
+static void
+direct_post_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GError *error = NULL;
+  gchar *request_id = weft_mesh_agent_post_finish (WEFT_MESH_AGENT (source), res, NULL, &error);
+
+  direct_outcome (user_data, request_id, error);
+}
+
 /* over a DataChannel when one is up or can be made within the budget,
- * else through the registry queue */
+ * else through the registry queue; fire-and-forget too */
 static void
 deliver_delegation (GTask *task)
 {
   Delegation *d = g_task_get_task_data (task);
 
   d->started_at = g_get_monotonic_time ();
-  if (d->wait && d->agent->mesh != NULL && d->agent->state == WEFT_AGENT_STATE_RUNNING)
+  if (d->agent->mesh == NULL || d->agent->state != WEFT_AGENT_STATE_RUNNING)
+    submit_delegation (task);
+  else if (d->wait)
     weft_mesh_agent_delegate_async (d->agent->mesh, d->target, d->skill, d->message, NULL,
                                     g_task_get_cancellable (task), direct_cb, task);
   else
-    submit_delegation (task);
+    weft_mesh_agent_post_async (d->agent->mesh, d->target, d->skill, d->message,
+                                g_task_get_cancellable (task), direct_post_cb, task);
+}
+
+static void
+requeued_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *task_id = weft_agent_delegate_finish (WEFT_AGENT (source), res, &error);
+
+  if (task_id == NULL)
+    g_warning ("a fire-and-forget delegation was lost: %s", error->message);
+}
+
+void
+weft_agent_requeue_delegation (WeftAgent *self,
+                               const gchar *target,
+                               const gchar *skill,
+                               const gchar *message,
+                               const gchar *reason,
+                               gint64 elapsed_us)
+{
+  GTask *task = g_task_new (self, NULL, requeued_cb, NULL);
+  Delegation *d = g_new0 (Delegation, 1);
+
+  g_task_set_source_tag (task, weft_agent_delegate_async);
+  d->agent = g_object_ref (self);
+  d->target = g_strdup (target);
+  d->skill = g_strdup (skill);
+  d->message = g_strdup (message != NULL ? message : "");
+  d->started_at = g_get_monotonic_time () - elapsed_us;
+  g_task_set_task_data (task, d, (GDestroyNotify) delegation_free);
+  if (self->mesh != NULL)
+    weft_mesh_agent_report_fallback (self->mesh, "delegate", target, reason, elapsed_us, TRUE);
+  submit_delegation (task);
 }
 
 static void
@@ -316,8 +375,13 @@ route_cb (GObject *source, GAsyncResult *res, gpointer user_data)
  * @callback: (scope async): called with the result
  * @user_data: data for @callback
  *
- * Hands a task to another agent through the registry's queue. Without a
- * target the registry's route for @skill picks the agent.
+ * Hands a task to another agent: over a DataChannel when one is up or can
+ * be made within the open budget, else through the registry's queue.
+ * Without a target the registry's route for @skill picks the agent.
+ * Without @wait it completes once the task is on its way: on the direct
+ * path when the task_request is on the channel (a target at its
+ * concurrency limit answers `busy`, and the task then goes to the queue),
+ * on the registry path when the task is queued.
  *
  * Since: 0.1
  */
@@ -371,7 +435,8 @@ weft_agent_delegate_async (WeftAgent *self,
  * %WEFT_ERROR_TIMED_OUT.
  *
  * Returns: (transfer full): the task's result when waiting, else its task
- *   id; %NULL on error
+ *   id (registry path) or the task_request's request id (direct path);
+ *   %NULL on error
  *
  * Since: 0.1
  */
@@ -423,6 +488,7 @@ send_direct_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr (JsonNode) payload = NULL;
   g_autoptr (JsonNode) body = NULL;
   gint64 started_at = sd->started_at;
+  GCancellable *cancellable;
 
   g_free (sd);
   if (weft_mesh_agent_send_finish (WEFT_MESH_AGENT (source), res, &route, &error))
@@ -440,8 +506,10 @@ send_direct_cb (GObject *source, GAsyncResult *res, gpointer user_data)
                                    g_get_monotonic_time () - started_at, TRUE);
   payload = string_payload (message, "direct");
   body = task_body (self, "", target, payload, MESSAGE_TTL);
-  weft_registry_client_submit_task_async (self->client, body, g_task_get_cancellable (task),
-                                          send_cb, g_steal_pointer (&task));
+  /* the task is stolen below: argument order is unspecified */
+  cancellable = g_task_get_cancellable (task);
+  weft_registry_client_submit_task_async (self->client, body, cancellable, send_cb,
+                                          g_steal_pointer (&task));
 }
 
 /**
@@ -834,7 +902,13 @@ delegate_done (GObject *source, GAsyncResult *res, gpointer user_data)
         g_task_return_pointer (task, g_strdup (error->message), g_free);
       return;
     }
-  if (!wait)
+  if (!wait && ((Delegation *) g_task_get_task_data (G_TASK (res)))->direct)
+    g_task_return_pointer (
+      task,
+      g_strdup_printf ("Task delegated to %s via P2P (fire-and-forget)",
+                       ((Delegation *) g_task_get_task_data (G_TASK (res)))->target),
+      g_free);
+  else if (!wait)
     g_task_return_pointer (task, g_strdup_printf ("Task submitted via registry: task_id=%s", out),
                            g_free);
   else

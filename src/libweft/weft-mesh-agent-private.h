@@ -13,7 +13,9 @@ G_BEGIN_DECLS
  * agent_prompt to the agent's ::agent-prompt, and delegates over a channel
  * when one is up or can be made within the budget. a delegation that fails
  * with WEFT_ERROR_UNAVAILABLE reached nobody: the caller takes the registry
- * path and reports it with weft_mesh_agent_report_fallback(). */
+ * path and reports it with weft_mesh_agent_report_fallback(). a
+ * fire-and-forget delegation (weft_mesh_agent_post_async()) answers once the
+ * request is on the channel. */
 
 #define WEFT_TYPE_MESH_AGENT (weft_mesh_agent_get_type ())
 G_DECLARE_FINAL_TYPE (WeftMeshAgent, weft_mesh_agent, WEFT, MESH_AGENT, GObject)
@@ -43,6 +45,20 @@ weft_mesh_agent_delegate_finish (WeftMeshAgent *self,
                                  GAsyncResult *result,
                                  WeftMeshRoute **route,
                                  GError **error);
+
+void
+weft_mesh_agent_post_async (WeftMeshAgent *self,
+                            const gchar *target_agent_id,
+                            const gchar *skill,
+                            const gchar *message,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data);
+gchar *
+weft_mesh_agent_post_finish (WeftMeshAgent *self,
+                             GAsyncResult *result,
+                             WeftMeshRoute **route,
+                             GError **error);
 
 gboolean
 weft_mesh_agent_has_channel (WeftMeshAgent *self, const gchar *target_agent_id);

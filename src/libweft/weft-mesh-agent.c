@@ -8,15 +8,19 @@
 #include "weft-mesh-agent-private.h"
 
 #define MAX_ROUTES 64
+/* a fire-and-forget request waits this long for its answer (the registry
+ * path's ttl) before it is cancelled */
+#define POST_TIMEOUT_MS (300 * 1000)
 
 struct _WeftMeshAgent
 {
   GObject parent_instance;
 
-  WeftAgent *agent; /* (unowned) the agent owns this */
-  WeftMesh *mesh;   /* (owned) */
-  WeftMeshRpc *rpc; /* (owned) */
-  GQueue routes;    /* (element-type WeftMeshRoute) (owned) newest first */
+  WeftAgent *agent;  /* (unowned) (nullable) the agent owns this; a weak pointer */
+  WeftMesh *mesh;    /* (owned) */
+  WeftMeshRpc *rpc;  /* (owned) */
+  GQueue routes;     /* (element-type WeftMeshRoute) (owned) newest first */
+  GHashTable *posts; /* (owned) (element-type utf8) fire-and-forget request ids in flight */
 };
 
 G_DEFINE_TYPE (WeftMeshAgent, weft_mesh_agent, G_TYPE_OBJECT)
@@ -50,11 +54,12 @@ task_request_cb (WeftMeshRpc *rpc, WeftMeshCall *call, gpointer user_data)
 {
   WeftMeshAgent *self = user_data;
   const gchar *name = weft_mesh_call_get_skill (call);
-  WeftSkill *skill = name != NULL ? weft_agent_lookup_skill (self->agent, name) : NULL;
+  WeftSkill *skill =
+    name != NULL && self->agent != NULL ? weft_agent_lookup_skill (self->agent, name) : NULL;
   g_autoptr (JsonNode) args = NULL;
   Run *run;
 
-  if (skill == NULL)
+  if (skill == NULL || self->agent == NULL)
     return FALSE;
   g_message ("mesh: running %s for %s (request %s, hop %u)", name,
              weft_mesh_call_get_source_agent (call), weft_mesh_call_get_request_id (call),
@@ -75,6 +80,8 @@ agent_prompt_cb (WeftMeshRpc *rpc, const gchar *from_peer, WeftMessage *msg, gpo
   const gchar *text = "";
   const gchar *from = weft_message_get_source_agent (msg);
 
+  if (self->agent == NULL)
+    return;
   if (payload != NULL && JSON_NODE_HOLDS_OBJECT (payload))
     text =
       json_object_get_string_member_with_default (json_node_get_object (payload), "message", "");
@@ -95,7 +102,12 @@ remember_route (WeftMeshAgent *self, const WeftMeshRoute *route)
 static void
 route_cb (WeftMeshRpc *rpc, WeftMeshRoute *route, gpointer user_data)
 {
-  remember_route (user_data, route);
+  WeftMeshAgent *self = user_data;
+
+  /* a fire-and-forget request was recorded when it went out */
+  if (route->request_id != NULL && g_hash_table_contains (self->posts, route->request_id))
+    return;
+  remember_route (self, route);
 }
 
 static void
@@ -103,11 +115,15 @@ weft_mesh_agent_dispose (GObject *object)
 {
   WeftMeshAgent *self = WEFT_MESH_AGENT (object);
 
+  if (self->agent != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->agent), (gpointer *) &self->agent);
+  self->agent = NULL;
   if (self->mesh != NULL)
     weft_mesh_stop (self->mesh);
   g_clear_object (&self->rpc);
   g_clear_object (&self->mesh);
   g_queue_clear_full (&self->routes, (GDestroyNotify) weft_mesh_route_free);
+  g_clear_pointer (&self->posts, g_hash_table_unref);
   G_OBJECT_CLASS (weft_mesh_agent_parent_class)->dispose (object);
 }
 
@@ -121,6 +137,7 @@ static void
 weft_mesh_agent_init (WeftMeshAgent *self)
 {
   g_queue_init (&self->routes);
+  self->posts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 WeftMeshAgent *
@@ -132,6 +149,7 @@ weft_mesh_agent_new (WeftAgent *agent)
   g_return_val_if_fail (WEFT_IS_AGENT (agent), NULL);
   self = g_object_new (WEFT_TYPE_MESH_AGENT, NULL);
   self->agent = agent;
+  g_object_add_weak_pointer (G_OBJECT (agent), (gpointer *) &self->agent);
   manifest = weft_agent_get_manifest (agent);
   self->mesh = weft_mesh_new (weft_agent_get_signaling (agent));
   if (manifest != NULL)
@@ -187,7 +205,8 @@ weft_mesh_agent_stop (WeftMeshAgent *self)
 static const gchar *
 peer_of (WeftMeshAgent *self, const gchar *agent_id, GError **error)
 {
-  WeftPeer *peer = agent_id != NULL ? weft_agent_lookup_peer (self->agent, agent_id) : NULL;
+  WeftPeer *peer =
+    agent_id != NULL && self->agent != NULL ? weft_agent_lookup_peer (self->agent, agent_id) : NULL;
   const gchar *peer_id = peer != NULL ? weft_peer_get_peer_id (peer) : NULL;
 
   if (peer == NULL)
@@ -204,6 +223,16 @@ peer_of (WeftMeshAgent *self, const gchar *agent_id, GError **error)
       return NULL;
     }
   return peer_id;
+}
+
+/* fails @task (nothing was sent) with the route that says why */
+static void
+return_unreachable (GTask *task, const gchar *kind, const gchar *target, GError *error)
+{
+  g_task_set_task_data (
+    task, weft_mesh_route_new (kind, target, "direct", error->message, NULL, 0, FALSE),
+    (GDestroyNotify) weft_mesh_route_free);
+  g_task_return_error (task, error);
 }
 
 static void
@@ -243,11 +272,7 @@ weft_mesh_agent_delegate_async (WeftMeshAgent *self,
   peer_id = peer_of (self, target_agent_id, &error);
   if (peer_id == NULL)
     {
-      g_task_set_task_data (
-        task,
-        weft_mesh_route_new ("delegate", target_agent_id, "direct", error->message, NULL, 0, FALSE),
-        (GDestroyNotify) weft_mesh_route_free);
-      g_task_return_error (task, g_steal_pointer (&error));
+      return_unreachable (task, "delegate", target_agent_id, g_steal_pointer (&error));
       return;
     }
   weft_mesh_rpc_request_async (self->rpc, peer_id, target_agent_id, skill, message, args, NULL, 0,
@@ -269,6 +294,176 @@ weft_mesh_agent_delegate_finish (WeftMeshAgent *self,
   if (route != NULL)
     *route = r != NULL ? weft_mesh_route_copy (r) : NULL;
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- fire-and-forget ---- */
+
+typedef struct
+{
+  WeftMeshAgent *self;       /* (owned) */
+  GTask *task;               /* (owned) (nullable) the caller's, until answered */
+  GCancellable *cancellable; /* (owned) (nullable) */
+  gchar *peer_id;            /* (owned) */
+  gchar *target;             /* (owned) */
+  gchar *skill;              /* (owned) (nullable) */
+  gchar *message;            /* (owned) */
+  gchar *request_id;         /* (owned) */
+  gint64 started_at;
+  gboolean was_open;
+} Post;
+
+static void
+post_free (Post *post)
+{
+  if (post->self->posts != NULL)
+    g_hash_table_remove (post->self->posts, post->request_id);
+  g_object_unref (post->self);
+  g_clear_object (&post->task);
+  g_clear_object (&post->cancellable);
+  g_free (post->peer_id);
+  g_free (post->target);
+  g_free (post->skill);
+  g_free (post->message);
+  g_free (post->request_id);
+  g_free (post);
+}
+
+/* answers the caller with the request id once the request is on the channel */
+static void
+post_return_sent (Post *post)
+{
+  g_autoptr (GTask) task = g_steal_pointer (&post->task);
+  gint64 elapsed = g_get_monotonic_time () - post->started_at;
+  g_autofree gchar *reason =
+    post->was_open
+      ? g_strdup ("fire-and-forget over the open channel")
+      : g_strdup_printf ("fire-and-forget; channel opened in %.1f ms", elapsed / 1000.0);
+  WeftMeshRoute *route = weft_mesh_route_new ("delegate", post->target, "direct", reason,
+                                              post->request_id, elapsed, TRUE);
+
+  remember_route (post->self, route);
+  g_task_set_task_data (task, route, (GDestroyNotify) weft_mesh_route_free);
+  g_task_return_pointer (task, g_strdup (post->request_id), g_free);
+}
+
+static void
+post_return_error (Post *post, GError *error)
+{
+  g_autoptr (GTask) task = g_steal_pointer (&post->task);
+
+  g_task_set_task_data (task,
+                        weft_mesh_route_new ("delegate", post->target, "direct", error->message,
+                                             post->request_id,
+                                             g_get_monotonic_time () - post->started_at, FALSE),
+                        (GDestroyNotify) weft_mesh_route_free);
+  g_task_return_error (task, error);
+}
+
+static void
+post_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Post *post = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *result =
+    weft_mesh_rpc_request_finish (WEFT_MESH_RPC (source), res, NULL, &error);
+
+  if (post->task != NULL)
+    {
+      /* it never went out: the caller takes the registry path */
+      if (result != NULL)
+        post_return_sent (post);
+      else
+        post_return_error (post, g_steal_pointer (&error));
+    }
+  else if (result != NULL)
+    g_debug ("mesh: fire-and-forget %s to %s completed", post->request_id, post->target);
+  else if (g_error_matches (error, WEFT_ERROR, WEFT_ERROR_UNAVAILABLE) && post->self->agent != NULL)
+    {
+      /* the peer did not run it (busy): the registry queue takes it */
+      weft_agent_requeue_delegation (post->self->agent, post->target, post->skill, post->message,
+                                     error->message, g_get_monotonic_time () - post->started_at);
+    }
+  else
+    g_message ("mesh: fire-and-forget %s to %s ended: %s", post->request_id, post->target,
+               error->message);
+  post_free (post);
+}
+
+static void
+post_channel_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Post *post = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!weft_mesh_ensure_channel_finish (WEFT_MESH (source), res, &error))
+    {
+      /* nothing was sent: another path is safe */
+      post_return_error (post,
+                         g_error_new_literal (WEFT_ERROR, WEFT_ERROR_UNAVAILABLE, error->message));
+      post_free (post);
+      return;
+    }
+  g_hash_table_add (post->self->posts, g_strdup (post->request_id));
+  weft_mesh_rpc_request_async (post->self->rpc, post->peer_id, post->target, post->skill,
+                               post->message, NULL, post->request_id, POST_TIMEOUT_MS,
+                               post->cancellable, post_done_cb, post);
+  /* on an open channel the request goes out at once; otherwise its
+   * failure comes back through post_done_cb */
+  if (post->task != NULL && weft_mesh_rpc_request_is_sent (post->self->rpc, post->request_id))
+    post_return_sent (post);
+}
+
+/* a task_request to @target_agent_id that nobody waits for: completes with
+ * the request id once it is on the channel (opened within the budget when
+ * needed), or fails with WEFT_ERROR_UNAVAILABLE when it reached nobody. when
+ * the peer answers later that it did not run it (at its concurrency limit)
+ * the task goes to the registry queue. */
+void
+weft_mesh_agent_post_async (WeftMeshAgent *self,
+                            const gchar *target_agent_id,
+                            const gchar *skill,
+                            const gchar *message,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
+  const gchar *peer_id;
+  Post *post;
+
+  g_return_if_fail (WEFT_IS_MESH_AGENT (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, weft_mesh_agent_post_async);
+  peer_id = peer_of (self, target_agent_id, &error);
+  if (peer_id == NULL)
+    {
+      return_unreachable (task, "delegate", target_agent_id, g_steal_pointer (&error));
+      return;
+    }
+  post = g_new0 (Post, 1);
+  post->self = g_object_ref (self);
+  post->task = g_steal_pointer (&task);
+  post->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  post->peer_id = g_strdup (peer_id);
+  post->target = g_strdup (target_agent_id);
+  post->skill = g_strdup (skill);
+  post->message = g_strdup (message != NULL ? message : "");
+  post->request_id = weft_message_generate_request_id ();
+  post->started_at = g_get_monotonic_time ();
+  post->was_open = weft_mesh_is_open (self->mesh, peer_id);
+  weft_mesh_ensure_channel_async (self->mesh, peer_id, 0, cancellable, post_channel_cb, post);
+}
+
+/* Returns: (transfer full): the request id; @route as for
+ *   weft_mesh_agent_delegate_finish() */
+gchar *
+weft_mesh_agent_post_finish (WeftMeshAgent *self,
+                             GAsyncResult *result,
+                             WeftMeshRoute **route,
+                             GError **error)
+{
+  return weft_mesh_agent_delegate_finish (self, result, route, error);
 }
 
 /* whether a channel to @target_agent_id is open now */
@@ -319,11 +514,7 @@ weft_mesh_agent_send_async (WeftMeshAgent *self,
   peer_id = peer_of (self, target_agent_id, &error);
   if (peer_id == NULL)
     {
-      g_task_set_task_data (
-        task,
-        weft_mesh_route_new ("send", target_agent_id, "direct", error->message, NULL, 0, FALSE),
-        (GDestroyNotify) weft_mesh_route_free);
-      g_task_return_error (task, g_steal_pointer (&error));
+      return_unreachable (task, "send", target_agent_id, g_steal_pointer (&error));
       return;
     }
   prompt = weft_mesh_rpc_new_prompt (self->rpc, target_agent_id, message, FALSE);

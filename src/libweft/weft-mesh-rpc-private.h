@@ -126,6 +126,9 @@ weft_mesh_rpc_request_finish (WeftMeshRpc *self,
                               WeftMeshRoute **route,
                               GError **error);
 
+gboolean
+weft_mesh_rpc_request_is_sent (WeftMeshRpc *self, const gchar *request_id);
+
 /* one message (agent_prompt and the like) to @peer_id, opening the channel
  * within the budget when needed */
 void

@@ -213,7 +213,7 @@ weft_mesh_rpc_call_done (WeftMeshRpc *self,
   send_to (self, weft_mesh_call_get_reply_peer (call), "task_response", request_id,
            weft_mesh_call_get_source_agent (call), payload);
   weft_mesh_release (self->mesh, weft_mesh_call_get_from_peer (call));
-  if (o != NULL && o->call == call)
+if (o != NULL && o->call == call)
     {
       g_free (o->status);
       o->status = g_strdup (status);
@@ -632,6 +632,18 @@ weft_mesh_rpc_request_async (WeftMeshRpc *self,
     }
   weft_mesh_ensure_channel_async (self->mesh, peer_id, 0, NULL, request_channel_cb,
                                   g_object_ref (task));
+}
+
+/* whether request @request_id is waiting for its answer and went out on
+ * the channel already */
+gboolean
+weft_mesh_rpc_request_is_sent (WeftMeshRpc *self, const gchar *request_id)
+{
+  GTask *task;
+
+  g_return_val_if_fail (WEFT_IS_MESH_RPC (self), FALSE);
+  task = request_id != NULL ? g_hash_table_lookup (self->pending, request_id) : NULL;
+  return task != NULL && ((Pending *) g_task_get_task_data (task))->sent;
 }
 
 /* Returns: (transfer full): the result, streamed pieces assembled */

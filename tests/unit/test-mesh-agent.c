@@ -103,12 +103,13 @@ relay_skill (WeftSkill *skill,
 }
 
 static WeftAgent *
-make_agent (Fixture *fx, const gchar *name)
+make_agent (Fixture *fx, const gchar *name, const gchar *extra)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *yaml = g_strdup_printf ("name: %s\nregistry: %s\nweft:\n  api_key: ak_%s\n"
-                                            "  device_token_file: %s/none\n",
-                                            name, fx->reg->url, name, fx->dir);
+  g_autofree gchar *yaml =
+    g_strdup_printf ("name: %s\nregistry: %s\nweft:\n  api_key: ak_%s\n"
+                     "  device_token_file: %s/none\n%s",
+                     name, fx->reg->url, name, fx->dir, extra != NULL ? extra : "");
   g_autoptr (WeftManifest) manifest = weft_manifest_load_data (yaml, -1, fx->dir, &error);
   WeftAgent *agent;
   g_autoptr (GAsyncResult) res = NULL;
@@ -160,15 +161,16 @@ fixture_setup (Fixture *fx, gconstpointer data)
   fx->dir = g_dir_make_tmp ("weft-mesh-agent-XXXXXX", &error);
   g_assert_no_error (error);
   fx->prompts = g_ptr_array_new_with_free_func (g_free);
-  fx->alpha = make_agent (fx, "alpha");
-  fx->beta = make_agent (fx, "beta");
+  fx->alpha = make_agent (fx, "alpha", "skills: [delegate]\n");
+  /* data: beta's extra weft settings */
+  fx->beta = make_agent (fx, "beta", data);
   echo = weft_skill_new ("echo", "says it back", echo_skill, fx, NULL);
   g_assert_true (weft_skill_add_parameter (echo, "message", WEFT_SKILL_PARAM_TYPE_STRING, "text",
                                            TRUE, NULL, &error));
   g_assert_true (weft_agent_add_skill (fx->beta, echo, &error));
   g_assert_no_error (error);
   g_signal_connect (fx->beta, "agent-prompt", G_CALLBACK (prompt_cb), fx);
-  fx->gamma = make_agent (fx, "gamma");
+  fx->gamma = make_agent (fx, "gamma", NULL);
   {
     g_autoptr (WeftSkill) hang = weft_skill_new ("hang", "waits", hang_skill, fx, NULL);
     g_autoptr (WeftSkill) relay = weft_skill_new ("relay", "passes on", relay_skill, fx, NULL);
@@ -416,6 +418,95 @@ test_agent_cancel_cascade (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (tasks_in_queue (fx), ==, 0);
 }
 
+static gboolean
+echo_ran (gpointer data)
+{
+  return ((Fixture *) data)->echo_runs > 0;
+}
+
+static JsonObject *
+newest_route (WeftAgent *agent, guint *n_routes)
+{
+  g_autoptr (JsonNode) routes = weft_agent_dup_routes (agent);
+  JsonArray *list = json_object_get_array_member (json_node_get_object (routes), "routes");
+
+  *n_routes = json_array_get_length (list);
+  g_assert_cmpuint (*n_routes, >, 0);
+  return json_object_ref (json_array_get_object_element (list, 0));
+}
+
+static void
+test_fire_and_forget_direct (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GAsyncResult) res = NULL;
+  g_autoptr (GAsyncResult) res2 = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *request_id = NULL;
+  g_autofree gchar *text = NULL;
+  g_autoptr (JsonObject) route = NULL;
+  g_autoptr (JsonNode) args = NULL;
+  guint n_routes = 0;
+
+  /* wait=false takes the channel (opened within the budget) and answers
+   * with the task_request's id once it is on its way */
+  weft_agent_delegate_async (fx->alpha, "beta", "echo", "no waiting", FALSE, NULL,
+                             agent_test_store_result, &res);
+  WAIT (res);
+  request_id = weft_agent_delegate_finish (fx->alpha, res, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (request_id), >, 0);
+  g_assert_true (agent_test_wait_until (echo_ran, fx, 10000));
+  /* let the task_response come back: the call still counts once */
+  mesh_test_spin (300);
+  g_assert_cmpuint (fx->echo_runs, ==, 1);
+  g_assert_cmpuint (tasks_in_queue (fx), ==, 0);
+  route = newest_route (fx->alpha, &n_routes);
+  g_assert_cmpuint (n_routes, ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (route, "path"), ==, "direct");
+  g_assert_cmpstr (json_object_get_string_member (route, "kind"), ==, "delegate");
+  g_assert_cmpstr (json_object_get_string_member (route, "request_id"), ==, request_id);
+  g_assert_nonnull (strstr (json_object_get_string_member (route, "reason"), "fire-and-forget"));
+  g_assert_true (json_object_get_boolean_member (route, "ok"));
+
+  /* the delegate skill says which path it took, as chatixia does */
+  args = json_from_string ("{\"target_agent_id\":\"beta\",\"skill\":\"echo\","
+                           "\"message\":\"skill\",\"wait\":false}",
+                           NULL);
+  weft_agent_invoke_async (fx->alpha, "delegate", args, NULL, agent_test_store_result, &res2);
+  WAIT (res2);
+  text = weft_agent_invoke_finish (fx->alpha, res2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text, ==, "Task delegated to beta via P2P (fire-and-forget)");
+  while (fx->echo_runs < 2)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (tasks_in_queue (fx), ==, 0);
+}
+
+static void
+test_fire_and_forget_fallback (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GAsyncResult) res = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *task_id = NULL;
+  g_autoptr (JsonObject) route = NULL;
+  guint n_routes = 0;
+
+  /* no channel within the budget: the registry queue takes it */
+  weft_mesh_agent_stop (fx->mb);
+  weft_mesh_set_open_budget (weft_mesh_agent_get_mesh (fx->ma), 400);
+  weft_agent_delegate_async (fx->alpha, "beta", "echo", "queued", FALSE, NULL,
+                             agent_test_store_result, &res);
+  WAIT (res);
+  task_id = weft_agent_delegate_finish (fx->alpha, res, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tasks_in_queue (fx), ==, 1);
+  g_assert_true (agent_test_wait_until (echo_ran, fx, 10000));
+  g_assert_cmpuint (fx->echo_runs, ==, 1);
+  route = newest_route (fx->alpha, &n_routes);
+  g_assert_cmpstr (json_object_get_string_member (route, "path"), ==, "registry");
+  g_assert_nonnull (strstr (json_object_get_string_member (route, "reason"), "400 ms budget"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -429,6 +520,8 @@ main (int argc, char **argv)
   ADD ("/weft/mesh-agent/agent-delegate", test_agent_delegate);
   ADD ("/weft/mesh-agent/agent-fallback", test_agent_fallback);
   ADD ("/weft/mesh-agent/agent-cancel-cascade", test_agent_cancel_cascade);
+  ADD ("/weft/mesh-agent/fire-and-forget-direct", test_fire_and_forget_direct);
+  ADD ("/weft/mesh-agent/fire-and-forget-fallback", test_fire_and_forget_fallback);
 #undef ADD
   return g_test_run ();
 }

@@ -4,6 +4,7 @@
 #include <agent.h>
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -17,6 +18,9 @@
 
 #define SOCKET_BUFFER     (4 * 1024 * 1024)
 #define CONSENT_TIMEOUT_S 30
+/* datagrams sent while corked go out together in one sendmmsg() */
+#define BATCH_MAX_PACKETS 32
+#define BATCH_MAX_BYTES   (64 * 1024)
 
 enum
 {
@@ -61,9 +65,24 @@ struct _WeftIceTransport
 
   WeftTransportPacketFunc receive_func;
   gpointer receive_data;
+
+  /* batching: the selected pair's socket when it is a direct UDP path */
+  guint corked;            /* nesting of cork() */
+  gboolean direct_checked; /* direct_socket reflects the selected pair */
+  GSocket *direct_socket;  /* (owned) (nullable) */
+  struct sockaddr_storage direct_remote;
+  socklen_t direct_remote_len;
+  GByteArray *batch; /* (owned) (nullable) datagrams back to back */
+  guint batch_lens[BATCH_MAX_PACKETS];
+  guint n_batch;
 };
 
 G_DEFINE_TYPE (WeftIceTransport, weft_ice_transport, G_TYPE_OBJECT)
+
+static void
+forget_direct_path (WeftIceTransport *self);
+static void
+flush_batch (WeftIceTransport *self);
 
 static void
 ice_server_free (IceServer *server)
@@ -102,7 +121,10 @@ recv_cb (NiceAgent *agent,
   self->rx_count++;
   g_object_ref (self);
   self->in_recv++;
+  /* what the layers above send in answer leaves in one batch */
+  weft_ice_transport_cork (self);
   self->receive_func ((const guint8 *) buf, len, self->receive_data);
+  weft_ice_transport_uncork (self);
   self->in_recv--;
   g_object_unref (self);
 }
@@ -200,6 +222,21 @@ start_consent_timer (WeftIceTransport *self)
 }
 
 static void
+selected_pair_cb (NiceAgent *agent,
+                  guint stream_id,
+                  guint component_id,
+                  NiceCandidate *local,
+                  NiceCandidate *remote,
+                  gpointer user_data)
+{
+  WeftIceTransport *self = user_data;
+
+  /* datagrams already batched were meant for the old pair: let them go first */
+  flush_batch (self);
+  forget_direct_path (self);
+}
+
+static void
 component_state_cb (NiceAgent *agent,
                     guint stream_id,
                     guint component_id,
@@ -250,6 +287,8 @@ weft_ice_transport_finalize (GObject *object)
   WeftIceTransport *self = WEFT_ICE_TRANSPORT (object);
 
   g_clear_pointer (&self->servers, g_ptr_array_unref);
+  g_clear_pointer (&self->batch, g_byte_array_unref);
+  g_clear_object (&self->direct_socket);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (weft_ice_transport_parent_class)->finalize (object);
@@ -326,6 +365,8 @@ weft_ice_transport_new (gboolean controlling, GError **error)
   g_signal_connect_object (self->agent, "new-candidate-full", G_CALLBACK (new_candidate_cb), self,
                            0);
   g_signal_connect_object (self->agent, "candidate-gathering-done", G_CALLBACK (gathering_done_cb),
+                           self, 0);
+  g_signal_connect_object (self->agent, "new-selected-pair-full", G_CALLBACK (selected_pair_cb),
                            self, 0);
   g_signal_connect_object (self->agent, "component-state-changed", G_CALLBACK (component_state_cb),
                            self, 0);
@@ -725,6 +766,8 @@ weft_ice_transport_restart (WeftIceTransport *self, GError **error)
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_STATE, _ ("The ICE restart failed"));
       return FALSE;
     }
+  flush_batch (self);
+  forget_direct_path (self);
   set_state (self, WEFT_ICE_STATE_CHECKING);
   return TRUE;
 }
@@ -739,11 +782,134 @@ weft_ice_transport_set_receive_func (WeftIceTransport *self,
   self->receive_data = user_data;
 }
 
+static void
+forget_direct_path (WeftIceTransport *self)
+{
+  self->direct_checked = FALSE;
+  g_clear_object (&self->direct_socket);
+}
+
+/* the selected pair's local socket and remote address, when datagrams can
+ * go straight to it: UDP between host or reflexive candidates. a relayed
+ * pair needs libnice's TURN framing and is never sent to directly. */
+static gboolean
+have_direct_path (WeftIceTransport *self)
+{
+  NiceCandidate *local = NULL, *remote = NULL;
+  GSocket *socket;
+
+  if (self->direct_checked)
+    return self->direct_socket != NULL;
+  self->direct_checked = TRUE;
+  if (self->agent == NULL ||
+      !nice_agent_get_selected_pair (self->agent, self->stream_id, 1, &local, &remote) ||
+      local->type == NICE_CANDIDATE_TYPE_RELAYED ||
+      remote->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+    return FALSE;
+  socket = nice_agent_get_selected_socket (self->agent, self->stream_id, 1);
+  if (socket == NULL)
+    return FALSE;
+  if (g_socket_get_protocol (socket) != G_SOCKET_PROTOCOL_UDP)
+    {
+      g_object_unref (socket);
+      return FALSE;
+    }
+  memset (&self->direct_remote, 0, sizeof self->direct_remote);
+  nice_address_copy_to_sockaddr (&remote->addr, (struct sockaddr *) &self->direct_remote);
+  self->direct_remote_len = self->direct_remote.ss_family == AF_INET6 ? sizeof (struct sockaddr_in6)
+                                                                      : sizeof (struct sockaddr_in);
+  self->direct_socket = socket;
+  return TRUE;
+}
+
+static void
+flush_batch (WeftIceTransport *self)
+{
+  struct mmsghdr msgs[BATCH_MAX_PACKETS];
+  struct iovec iov[BATCH_MAX_PACKETS];
+  guint n = self->n_batch, sent = 0;
+  gsize offset = 0;
+  int fd;
+
+  if (n == 0)
+    return;
+  self->n_batch = 0;
+  if (self->direct_socket == NULL)
+    {
+      g_byte_array_set_size (self->batch, 0);
+      return;
+    }
+  fd = g_socket_get_fd (self->direct_socket);
+  memset (msgs, 0, sizeof (struct mmsghdr) * n);
+  for (guint i = 0; i < n; i++)
+    {
+      iov[i].iov_base = self->batch->data + offset;
+      iov[i].iov_len = self->batch_lens[i];
+      offset += self->batch_lens[i];
+      msgs[i].msg_hdr.msg_name = &self->direct_remote;
+      msgs[i].msg_hdr.msg_namelen = self->direct_remote_len;
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+  while (sent < n)
+    {
+      int rc = sendmmsg (fd, msgs + sent, n - sent, MSG_DONTWAIT);
+
+      if (rc < 0 && errno == EINTR)
+        continue;
+      if (rc <= 0)
+        {
+          /* a full socket buffer loses datagrams, as libnice's own send would */
+          g_debug ("ICE: %u datagram(s) not sent: %s", n - sent, g_strerror (errno));
+          break;
+        }
+      sent += (guint) rc;
+    }
+  /* only now: shrinking clears the bytes under G_DEBUG=gc-friendly */
+  g_byte_array_set_size (self->batch, 0);
+}
+
+/*
+ * weft_ice_transport_cork:
+ *
+ * Until the matching weft_ice_transport_uncork(), datagrams for a direct
+ * UDP path are collected and then sent with one system call. Calls nest.
+ */
+void
+weft_ice_transport_cork (WeftIceTransport *self)
+{
+  g_return_if_fail (WEFT_IS_ICE_TRANSPORT (self));
+  self->corked++;
+}
+
+void
+weft_ice_transport_uncork (WeftIceTransport *self)
+{
+  g_return_if_fail (WEFT_IS_ICE_TRANSPORT (self));
+  g_return_if_fail (self->corked > 0);
+  if (--self->corked == 0)
+    flush_batch (self);
+}
+
 gboolean
 weft_ice_transport_send (WeftIceTransport *self, const guint8 *data, gsize len)
 {
   if (self->agent == NULL)
     return FALSE;
+  if (self->corked > 0 && len <= BATCH_MAX_BYTES && have_direct_path (self))
+    {
+      if (self->n_batch == BATCH_MAX_PACKETS ||
+          (self->n_batch > 0 && self->batch->len + len > BATCH_MAX_BYTES))
+        flush_batch (self);
+      if (self->batch == NULL)
+        self->batch = g_byte_array_sized_new (BATCH_MAX_BYTES);
+      g_byte_array_append (self->batch, data, (guint) len);
+      self->batch_lens[self->n_batch++] = (guint) len;
+      return TRUE;
+    }
+  /* in order: whatever is batched leaves first */
+  if (self->n_batch > 0)
+    flush_batch (self);
   return nice_agent_send (self->agent, self->stream_id, 1, (guint) len, (const gchar *) data) >= 0;
 }
 
@@ -787,6 +953,8 @@ weft_ice_transport_close (WeftIceTransport *self)
     return;
   self->closed = TRUE;
   self->receive_func = NULL;
+  flush_batch (self);
+  forget_direct_path (self);
   stop_consent_timer (self);
   g_cancellable_cancel (self->cancellable);
   agent = g_steal_pointer (&self->agent);

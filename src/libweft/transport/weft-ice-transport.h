@@ -55,6 +55,10 @@ weft_ice_transport_set_receive_func (WeftIceTransport *self,
 gboolean
 weft_ice_transport_send (WeftIceTransport *self, const guint8 *data, gsize len);
 void
+weft_ice_transport_cork (WeftIceTransport *self);
+void
+weft_ice_transport_uncork (WeftIceTransport *self);
+void
 weft_ice_transport_close (WeftIceTransport *self);
 
 WeftIceState

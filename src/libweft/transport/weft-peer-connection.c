@@ -139,6 +139,19 @@ sctp_to_dtls (const guint8 *data, gsize len, gpointer user_data)
     weft_dtls_transport_send (self->dtls, data, len, NULL);
 }
 
+static void
+sctp_burst (gboolean begin, gpointer user_data)
+{
+  WeftPeerConnection *self = user_data;
+
+  if (self->ice == NULL)
+    return;
+  if (begin)
+    weft_ice_transport_cork (self->ice);
+  else
+    weft_ice_transport_uncork (self->ice);
+}
+
 /* ---- channels ---- */
 
 static void
@@ -353,6 +366,7 @@ start_sctp (WeftPeerConnection *self)
       return;
     }
   weft_sctp_association_set_output_func (self->sctp, sctp_to_dtls, self);
+  weft_sctp_association_set_burst_func (self->sctp, sctp_burst, self);
   weft_dtls_transport_set_receive_func (self->dtls, dtls_to_sctp, self);
   g_signal_connect_object (self->sctp, "state-changed", G_CALLBACK (sctp_state_cb), self, 0);
   g_signal_connect_object (self->sctp, "message", G_CALLBACK (sctp_message_cb), self, 0);
@@ -1097,6 +1111,7 @@ weft_peer_connection_close (WeftPeerConnection *self)
       weft_sctp_association_close (sctp);
       self->sctp = NULL;
       weft_sctp_association_set_output_func (sctp, NULL, NULL);
+      weft_sctp_association_set_burst_func (sctp, NULL, NULL);
     }
   dtls = g_steal_pointer (&self->dtls);
   if (dtls != NULL)

@@ -65,6 +65,8 @@ struct _WeftSctpAssociation
 
   WeftTransportPacketFunc output_func;
   gpointer output_data;
+  WeftTransportBurstFunc burst_func;
+  gpointer burst_data;
 
   GSource *work;       /* (owned) */
   gint work_scheduled; /* atomic */
@@ -741,6 +743,18 @@ weft_sctp_association_set_output_func (WeftSctpAssociation *self,
   self->output_data = user_data;
 }
 
+/* the packets of one send (up to a whole message's worth) are bracketed
+ * by @func, so that the layer below can send them together */
+void
+weft_sctp_association_set_burst_func (WeftSctpAssociation *self,
+                                      WeftTransportBurstFunc func,
+                                      gpointer user_data)
+{
+  g_return_if_fail (WEFT_IS_SCTP_ASSOCIATION (self));
+  self->burst_func = func;
+  self->burst_data = user_data;
+}
+
 /*
  * weft_sctp_association_start:
  *
@@ -840,7 +854,13 @@ weft_sctp_association_send (WeftSctpAssociation *self,
     }
   if (g_queue_is_empty (&self->send_queue))
     {
-      int rc = send_now (self, &m);
+      int rc;
+
+      if (self->burst_func != NULL)
+        self->burst_func (TRUE, self->burst_data);
+      rc = send_now (self, &m);
+      if (self->burst_func != NULL)
+        self->burst_func (FALSE, self->burst_data);
 
       if (rc == 0)
         return TRUE;

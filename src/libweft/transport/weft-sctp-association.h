@@ -38,6 +38,10 @@ void
 weft_sctp_association_set_output_func (WeftSctpAssociation *self,
                                        WeftTransportPacketFunc func,
                                        gpointer user_data);
+void
+weft_sctp_association_set_burst_func (WeftSctpAssociation *self,
+                                      WeftTransportBurstFunc func,
+                                      gpointer user_data);
 gboolean
 weft_sctp_association_start (WeftSctpAssociation *self, GError **error);
 void

@@ -8,6 +8,8 @@ G_BEGIN_DECLS
 /* how one layer of the stack hands datagrams or packets to the next; these
  * run synchronously on the owning GMainContext and never call user code */
 typedef void (*WeftTransportPacketFunc) (const guint8 *data, gsize len, gpointer user_data);
+/* brackets a burst of packets (begin TRUE, then FALSE) that may leave together */
+typedef void (*WeftTransportBurstFunc) (gboolean begin, gpointer user_data);
 
 /* RFC 7983: the first byte of a DTLS record on the ICE component */
 #define WEFT_TRANSPORT_IS_DTLS(b) ((b) >= 20 && (b) <= 63)

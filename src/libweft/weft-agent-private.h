@@ -33,6 +33,7 @@ struct _WeftAgent
   gboolean have_credentials;
   guint heartbeat_id;
   gboolean heartbeat_inflight;
+  gboolean heartbeat_again; /* the load changed during the one in flight */
   gboolean registry_reachable;
   gboolean registered;
   gint64 started_at;
@@ -92,6 +93,13 @@ weft_agent_refresh_peers (WeftAgent *self);
  * members the skill declares (a bare string becomes `message`) */
 JsonNode *
 weft_agent_args_for_skill (WeftSkill *skill, JsonNode *payload);
+
+/* weft-agent.c: registry tasks and direct calls running now, against
+ * weft.max_concurrent_tasks */
+guint
+weft_agent_get_load (WeftAgent *self);
+void
+weft_agent_load_changed (WeftAgent *self);
 
 /* weft-agent-skills.c: a fire-and-forget delegation the target did not run
  * over the channel goes to the registry queue */

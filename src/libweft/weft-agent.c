@@ -1041,6 +1041,30 @@ flush_reports (WeftAgent *self)
 
 /* ---- running tasks ---- */
 
+/* registry tasks plus task_requests from DataChannels running now: both
+ * count against weft.max_concurrent_tasks */
+guint
+weft_agent_get_load (WeftAgent *self)
+{
+  guint load = self->running != NULL ? g_hash_table_size (self->running) : 0;
+
+  if (self->mesh != NULL)
+    load += weft_mesh_agent_get_n_running (self->mesh);
+  return load;
+}
+
+/* a direct call started, ended or was refused: the registry hears the load
+ * at once, so that it offers queued tasks when a slot frees and none while
+ * the agent is full */
+void
+weft_agent_load_changed (WeftAgent *self)
+{
+  if (self->heartbeat_inflight)
+    self->heartbeat_again = TRUE;
+  else
+    heartbeat_now (self);
+}
+
 static void
 remember (WeftAgent *self,
           WeftAgentRun *run,
@@ -1181,7 +1205,7 @@ run_task (WeftAgent *self, JsonNode *task_node)
       (*assigned != '\0' && g_strcmp0 (assigned, self->name) != 0))
     return;
 
-  if (g_hash_table_size (self->running) >= self->max_concurrent)
+  if (weft_agent_get_load (self) >= self->max_concurrent)
     {
       /* overloaded: give it back so another agent (or we, later) can take it */
       g_message ("task %s: at the limit of %u concurrent tasks; handing it back to the queue", id,
@@ -1418,7 +1442,7 @@ build_heartbeat (WeftAgent *self)
   JsonObject *obj = json_object_new ();
   JsonArray *skills = json_array_new ();
   g_auto (GStrv) names = weft_agent_dup_skill_names (self);
-  guint running = g_hash_table_size (self->running);
+  guint running = weft_agent_get_load (self);
 
   for (guint i = 0; names[i] != NULL; i++)
     json_array_add_string_element (skills, names[i]);
@@ -1475,6 +1499,12 @@ heartbeat_cb_done (GObject *source, GAsyncResult *res, gpointer user_data)
   flush_reports (self);
   run_tasks (self, tasks);
   weft_agent_refresh_peers (self);
+  /* the load changed while this one was on its way */
+  if (self->heartbeat_again)
+    {
+      self->heartbeat_again = FALSE;
+      heartbeat_now (self);
+    }
 }
 
 static void

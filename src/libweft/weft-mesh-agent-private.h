@@ -15,7 +15,9 @@ G_BEGIN_DECLS
  * with WEFT_ERROR_UNAVAILABLE reached nobody: the caller takes the registry
  * path and reports it with weft_mesh_agent_report_fallback(). a
  * fire-and-forget delegation (weft_mesh_agent_post_async()) answers once the
- * request is on the channel. */
+ * request is on the channel. incoming calls count against the agent's
+ * concurrency limit; past it they are answered `busy`, which sends the
+ * caller to the registry queue. */
 
 #define WEFT_TYPE_MESH_AGENT (weft_mesh_agent_get_type ())
 G_DECLARE_FINAL_TYPE (WeftMeshAgent, weft_mesh_agent, WEFT, MESH_AGENT, GObject)
@@ -59,6 +61,9 @@ weft_mesh_agent_post_finish (WeftMeshAgent *self,
                              GAsyncResult *result,
                              WeftMeshRoute **route,
                              GError **error);
+
+guint
+weft_mesh_agent_get_n_running (WeftMeshAgent *self);
 
 gboolean
 weft_mesh_agent_has_channel (WeftMeshAgent *self, const gchar *target_agent_id);

@@ -21,12 +21,14 @@ struct _WeftMeshAgent
   WeftMeshRpc *rpc;  /* (owned) */
   GQueue routes;     /* (element-type WeftMeshRoute) (owned) newest first */
   GHashTable *posts; /* (owned) (element-type utf8) fire-and-forget request ids in flight */
+  guint n_running;   /* incoming calls running now */
 };
 
 G_DEFINE_TYPE (WeftMeshAgent, weft_mesh_agent, G_TYPE_OBJECT)
 
 typedef struct
 {
+  WeftAgent *agent;   /* (owned) like a registry task's run */
   WeftMeshCall *call; /* (owned) */
   WeftSkill *skill;   /* (owned) */
 } Run;
@@ -42,6 +44,10 @@ skill_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     weft_mesh_call_return_error (run->call, error);
   else
     weft_mesh_call_return_result (run->call, result);
+  if (run->agent->mesh != NULL)
+    run->agent->mesh->n_running--;
+  weft_agent_load_changed (run->agent);
+  g_object_unref (run->agent);
   g_object_unref (run->call);
   g_object_unref (run->skill);
   g_free (run);
@@ -61,12 +67,30 @@ task_request_cb (WeftMeshRpc *rpc, WeftMeshCall *call, gpointer user_data)
 
   if (skill == NULL || self->agent == NULL)
     return FALSE;
+  if (weft_agent_get_load (self->agent) >= weft_agent_get_max_concurrent_tasks (self->agent))
+    {
+      /* like a registry task past the limit: not dropped, not queued here;
+       * the busy answer sends the caller to the registry queue, where it
+       * waits for a free slot */
+      g_autofree gchar *why = g_strdup_printf (
+        _ ("agent %s is at its limit of %u concurrent tasks (weft.max_concurrent_tasks)"),
+        weft_agent_get_name (self->agent), weft_agent_get_max_concurrent_tasks (self->agent));
+
+      g_message ("mesh: refusing %s for %s (request %s): %s", name,
+                 weft_mesh_call_get_source_agent (call), weft_mesh_call_get_request_id (call), why);
+      weft_mesh_call_return_busy (call, why);
+      weft_agent_load_changed (self->agent);
+      return TRUE;
+    }
   g_message ("mesh: running %s for %s (request %s, hop %u)", name,
              weft_mesh_call_get_source_agent (call), weft_mesh_call_get_request_id (call),
              weft_mesh_call_get_hops (call));
   args = weft_mesh_call_dup_args (call);
   run = g_new0 (Run, 1);
+  run->agent = g_object_ref (self->agent);
   run->call = g_object_ref (call);
+  self->n_running++;
+  weft_agent_load_changed (self->agent);
   run->skill = g_object_ref (skill);
   weft_skill_invoke_async (skill, args, weft_mesh_call_get_cancellable (call), skill_done_cb, run);
   return TRUE;
@@ -574,6 +598,15 @@ weft_mesh_agent_report_fallback (WeftMeshAgent *self,
 
 /* Returns: (transfer full): `{"connections": <weft_mesh_dup_report()>,
  *   "routes": [<weft_mesh_route_to_json_node()>…]}`, newest route first */
+/* incoming calls running now; they count against the agent's concurrency
+ * limit like registry tasks */
+guint
+weft_mesh_agent_get_n_running (WeftMeshAgent *self)
+{
+  g_return_val_if_fail (WEFT_IS_MESH_AGENT (self), 0);
+  return self->n_running;
+}
+
 JsonNode *
 weft_mesh_agent_dup_routes (WeftMeshAgent *self)
 {

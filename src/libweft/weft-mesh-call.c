@@ -283,3 +283,18 @@ weft_mesh_call_return_error (WeftMeshCall *self, const GError *error)
   if (self->rpc != NULL)
     weft_mesh_rpc_call_done (self->rpc, self, status, "", error->message);
 }
+
+/* refuses the call without running it (the agent is at its concurrency
+ * limit): the requester takes another path, and a retry of the request id
+ * may run it */
+void
+weft_mesh_call_return_busy (WeftMeshCall *self, const gchar *reason)
+{
+  g_return_if_fail (WEFT_IS_MESH_CALL (self));
+  g_return_if_fail (reason != NULL);
+  if (self->finished)
+    return;
+  self->finished = TRUE;
+  if (self->rpc != NULL)
+    weft_mesh_rpc_call_done (self->rpc, self, "busy", "", reason);
+}

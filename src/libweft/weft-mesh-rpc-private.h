@@ -77,6 +77,8 @@ void
 weft_mesh_call_return_result (WeftMeshCall *self, const gchar *result);
 void
 weft_mesh_call_return_error (WeftMeshCall *self, const GError *error);
+void
+weft_mesh_call_return_busy (WeftMeshCall *self, const gchar *reason);
 
 #define WEFT_TYPE_MESH_RPC (weft_mesh_rpc_get_type ())
 G_DECLARE_FINAL_TYPE (WeftMeshRpc, weft_mesh_rpc, WEFT, MESH_RPC, GObject)
@@ -107,7 +109,9 @@ weft_mesh_rpc_get_context_hops (WeftMeshRpc *self, GCancellable *cancellable);
  * within the budget): safe to use another path. WEFT_ERROR_GONE: the
  * channel closed after delivery and did not come back. WEFT_ERROR_TIMED_OUT,
  * CANCELLED: sent, and a task_cancel followed. WEFT_ERROR_FAILED: the
- * remote skill failed. @request_id: (nullable) a retry's id. */
+ * remote skill failed. a `busy` answer (the peer is at its concurrency
+ * limit and did not run it) is WEFT_ERROR_UNAVAILABLE too. @request_id:
+ * (nullable) a retry's id. */
 void
 weft_mesh_rpc_request_async (WeftMeshRpc *self,
                              const gchar *peer_id,

@@ -213,7 +213,14 @@ weft_mesh_rpc_call_done (WeftMeshRpc *self,
   send_to (self, weft_mesh_call_get_reply_peer (call), "task_response", request_id,
            weft_mesh_call_get_source_agent (call), payload);
   weft_mesh_release (self->mesh, weft_mesh_call_get_from_peer (call));
-if (o != NULL && o->call == call)
+  if (o != NULL && o->call == call && g_str_equal (status, "busy"))
+    {
+      /* refused before it ran: a retry of the id may run it */
+      self->n_executed--;
+      g_queue_remove (&self->outcome_order, o);
+      g_hash_table_remove (self->outcomes, request_id);
+    }
+  else if (o != NULL && o->call == call)
     {
       g_free (o->status);
       o->status = g_strdup (status);
@@ -487,6 +494,8 @@ complete_request (WeftMeshRpc *self, GTask *task, WeftMessage *msg)
 
       if (g_strcmp0 (status, "cancelled") == 0)
         code = WEFT_ERROR_CANCELLED;
+      else if (g_strcmp0 (status, "busy") == 0)
+        code = WEFT_ERROR_UNAVAILABLE; /* never ran there: another path is safe */
       else if (g_strcmp0 (status, "rejected") == 0)
         code = WEFT_ERROR_PERMISSION_DENIED;
       pending_fail (task, g_error_new (WEFT_ERROR, code, "%s", error_text));

@@ -23,6 +23,9 @@ typedef struct
   WeftMeshAgent *ma; /* (unowned) alpha's */
   WeftMeshAgent *mb; /* (unowned) beta's */
   guint echo_runs;
+  guint slow_runs;
+  guint slow_running;
+  guint slow_max_parallel;
   GPtrArray *prompts; /* (element-type utf8) */
 } Fixture;
 
@@ -40,6 +43,31 @@ echo_skill (WeftSkill *skill, JsonNode *args, GCancellable *cancellable, GTask *
     g_strdup_printf ("echo:%s", json_object_get_string_member_with_default (obj, "message", "")),
     g_free);
   g_object_unref (task);
+}
+
+/* beta's "slow": takes 800 ms; counts how many run at once */
+static gboolean
+slow_end_cb (gpointer data)
+{
+  GTask *task = data;
+  Fixture *fx = g_task_get_task_data (task);
+
+  fx->slow_running--;
+  g_task_return_pointer (task, g_strdup ("slow done"), g_free);
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+slow_skill (WeftSkill *skill, JsonNode *args, GCancellable *cancellable, GTask *task, gpointer data)
+{
+  Fixture *fx = data;
+
+  fx->slow_runs++;
+  fx->slow_running++;
+  fx->slow_max_parallel = MAX (fx->slow_max_parallel, fx->slow_running);
+  g_task_set_task_data (task, fx, NULL);
+  g_timeout_add (800, slow_end_cb, task);
 }
 
 /* gamma's "hang": runs until its cancellable fires */
@@ -174,6 +202,7 @@ fixture_setup (Fixture *fx, gconstpointer data)
   {
     g_autoptr (WeftSkill) hang = weft_skill_new ("hang", "waits", hang_skill, fx, NULL);
     g_autoptr (WeftSkill) relay = weft_skill_new ("relay", "passes on", relay_skill, fx, NULL);
+    g_autoptr (WeftSkill) slow = weft_skill_new ("slow", "takes a while", slow_skill, fx, NULL);
 
     g_assert_true (weft_skill_add_parameter (hang, "message", WEFT_SKILL_PARAM_TYPE_STRING, "text",
                                              FALSE, NULL, &error));
@@ -181,6 +210,9 @@ fixture_setup (Fixture *fx, gconstpointer data)
                                              FALSE, NULL, &error));
     g_assert_true (weft_agent_add_skill (fx->gamma, hang, &error));
     g_assert_true (weft_agent_add_skill (fx->beta, relay, &error));
+    g_assert_true (weft_skill_add_parameter (slow, "message", WEFT_SKILL_PARAM_TYPE_STRING, "text",
+                                             FALSE, NULL, &error));
+    g_assert_true (weft_agent_add_skill (fx->beta, slow, &error));
     g_assert_no_error (error);
   }
   /* every agent has its direct path (WEFT_MESH_LOOPBACK keeps it on 127.0.0.1) */
@@ -507,6 +539,80 @@ test_fire_and_forget_fallback (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (json_object_get_string_member (route, "reason"), "400 ms budget"));
 }
 
+static gboolean
+slow_is_running (gpointer data)
+{
+  return ((Fixture *) data)->slow_running > 0;
+}
+
+static gboolean
+three_slow_ran (gpointer data)
+{
+  Fixture *fx = data;
+
+  return fx->slow_runs >= 3 && fx->slow_running == 0;
+}
+
+static void
+test_busy_fallback (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GAsyncResult) r1 = NULL;
+  g_autoptr (GAsyncResult) r2 = NULL;
+  g_autoptr (GAsyncResult) r3 = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *first = NULL;
+  g_autofree gchar *second = NULL;
+  g_autofree gchar *third = NULL;
+  g_autoptr (JsonNode) routes = NULL;
+  JsonArray *list;
+  guint registry_routes = 0;
+
+  /* beta runs one task at a time (max_concurrent_tasks: 1) */
+  g_assert_cmpuint (weft_agent_get_max_concurrent_tasks (fx->beta), ==, 1);
+  weft_agent_delegate_async (fx->alpha, "beta", "slow", "one", TRUE, NULL, agent_test_store_result,
+                             &r1);
+  g_assert_true (agent_test_wait_until (slow_is_running, fx, 10000));
+  /* a second request over the channel while beta is full: refused as
+   * busy, so it goes through the registry queue and waits for the slot */
+  weft_agent_delegate_async (fx->alpha, "beta", "slow", "two", TRUE, NULL, agent_test_store_result,
+                             &r2);
+  /* and a fire-and-forget one goes out on the channel, is refused, and is
+   * queued in the background */
+  weft_agent_delegate_async (fx->alpha, "beta", "slow", "three", FALSE, NULL,
+                             agent_test_store_result, &r3);
+  WAIT (r1);
+  WAIT (r2);
+  WAIT (r3);
+  first = weft_agent_delegate_finish (fx->alpha, r1, &error);
+  g_assert_no_error (error);
+  second = weft_agent_delegate_finish (fx->alpha, r2, &error);
+  g_assert_no_error (error);
+  third = weft_agent_delegate_finish (fx->alpha, r3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (first, ==, "slow done");
+  g_assert_cmpstr (second, ==, "slow done");
+  g_assert_true (agent_test_wait_until (three_slow_ran, fx, 20000));
+  /* nothing ran twice, and never two at once */
+  mesh_test_spin (500);
+  g_assert_cmpuint (fx->slow_runs, ==, 3);
+  g_assert_cmpuint (fx->slow_max_parallel, ==, 1);
+  g_assert_cmpuint (tasks_in_queue (fx), ==, 2);
+
+  routes = weft_agent_dup_routes (fx->alpha);
+  list = json_object_get_array_member (json_node_get_object (routes), "routes");
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *r = json_array_get_object_element (list, i);
+
+      if (g_str_equal (json_object_get_string_member (r, "path"), "registry"))
+        {
+          registry_routes++;
+          g_assert_nonnull (strstr (json_object_get_string_member (r, "reason"), "limit"));
+        }
+    }
+  g_assert_cmpuint (registry_routes, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -522,6 +628,9 @@ main (int argc, char **argv)
   ADD ("/weft/mesh-agent/agent-cancel-cascade", test_agent_cancel_cascade);
   ADD ("/weft/mesh-agent/fire-and-forget-direct", test_fire_and_forget_direct);
   ADD ("/weft/mesh-agent/fire-and-forget-fallback", test_fire_and_forget_fallback);
+  g_test_add ("/weft/mesh-agent/busy-fallback", Fixture,
+              "  max_concurrent_tasks: 1\n  heartbeat_interval: 1\n", fixture_setup,
+              test_busy_fallback, fixture_teardown);
 #undef ADD
   return g_test_run ();
 }

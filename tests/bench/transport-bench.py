@@ -18,8 +18,12 @@ measured between two Weft peers that use 16000-byte SCTP packets on the
 loopback path, as Weft agents do between themselves.
 
 usage: transport-bench.py WEFT_DC_PEER UDP_PINGPONG UDP_STREAM AIORTC_PEER_PY
+Weft and plain UDP are measured in alternation, WEFT_BENCH_ROUNDS times; each
+ratio is the median of the per-round ratios, so that a change of machine
+state between two measurements does not decide it.
+
 environment: WEFT_BENCH_MB (200), WEFT_BENCH_PINGS (1000), WEFT_BENCH_OPENS (7),
-             WEFT_BENCH_SKIP_AIORTC=1"""
+             WEFT_BENCH_ROUNDS (3), WEFT_BENCH_SKIP_AIORTC=1"""
 import json
 import os
 import statistics
@@ -32,6 +36,7 @@ import interop_util as iu  # noqa: E402
 MB = int(os.environ.get("WEFT_BENCH_MB", "200"))
 PINGS = int(os.environ.get("WEFT_BENCH_PINGS", "1000"))
 OPENS = int(os.environ.get("WEFT_BENCH_OPENS", "7"))
+ROUNDS = max(1, int(os.environ.get("WEFT_BENCH_ROUNDS", "3")))
 
 
 def pinned(cmd):
@@ -106,8 +111,9 @@ def measure(name, offer, answer, run=pair):
     return result
 
 
-def row(label, value, unit, ref_name, ref, target):
-    ratio = value / ref if ref else float("nan")
+def row(label, value, unit, ref_name, ref, target, ratio=None):
+    if ratio is None:
+        ratio = value / ref if ref else float("nan")
     print("%-28s %10.1f %-5s %-14s %10.1f %-5s ratio %6.2f   %s" % (
         label, value, unit, ref_name, ref, unit, ratio, target))
 
@@ -119,24 +125,63 @@ def main():
     if not os.access(tool, os.X_OK):
         iu.skip("weft-dc-peer is missing (%r)" % tool)
 
-    udp_ping = c_result([pingpong, str(PINGS), "100"])
-    udp_stream = c_result([stream, str(MB)])
-    print("# plain UDP: ping p50 %s us p99 %s us; 1200-byte stream %s MB/s (%s packets/s)" % (
-        udp_ping["p50_us"], udp_ping["p99_us"], udp_stream["mb_per_s"],
-        udp_stream["packets_per_s"]), flush=True)
+    weft_offer = [tool, "--offer", "--timeout", "600"]
+    weft_answer = [tool, "--answer", "--timeout", "600"]
+    opens = []
+    for _ in range(OPENS):
+        o, a = tcp_pair(weft_offer + ["--mode", "ping", "--count", "20"],
+                        weft_answer + ["--mode", "echo"])
+        opens.append(o.one("open")["ms"])
+    print("# weft: open %s ms" % " ".join("%.1f" % x for x in opens), flush=True)
 
-    udp_pinned = c_result(pinned([pingpong, str(PINGS), "100"])) if pinned([]) else None
-    if udp_pinned:
-        print("# plain UDP on one CPU: ping p50 %s us" % udp_pinned["p50_us"], flush=True)
+    def weft_ping(wrap=lambda c: c):
+        o, a = tcp_pair(wrap(weft_offer + ["--mode", "ping", "--count", str(PINGS), "--size",
+                                           "100"]), wrap(weft_answer + ["--mode", "echo"]))
+        return o.one("result")
 
-    weft = measure("weft", lambda *a: [tool, "--offer", "--timeout", "600"] + list(a),
-                   lambda *a: [tool, "--answer", "--timeout", "600"] + list(a), run=tcp_pair)
-    o, a = tcp_pair([tool, "--offer", "--timeout", "600", "--large-packets", "--mode", "send",
-                     "--megabytes", str(MB), "--size", "65536"],
-                    [tool, "--answer", "--timeout", "600", "--large-packets", "--mode", "recv"])
-    large = o.one("result")
-    assert large["verified"], large
-    print("# weft, 16000-byte SCTP packets on loopback: %.1f MB/s" % large["mb_per_s"], flush=True)
+    def weft_send(*extra):
+        o, a = tcp_pair(weft_offer + list(extra) + ["--mode", "send", "--megabytes", str(MB),
+                                                     "--size", "65536"],
+                        weft_answer + list(extra) + ["--mode", "recv"])
+        r = o.one("result")
+        assert r["verified"], r
+        return r["mb_per_s"]
+
+    rounds = []
+    for i in range(ROUNDS):
+        r = {"udp": c_result([pingpong, str(PINGS), "100"]), "weft": weft_ping(),
+             "udp_stream": c_result([stream, str(MB)])["mb_per_s"], "weft_stream": weft_send(),
+             "weft_large": weft_send("--large-packets")}
+        if pinned([]) is not None:
+            r["udp_pinned"] = c_result(pinned([pingpong, str(PINGS), "100"]))["p50_us"]
+            r["weft_pinned"] = weft_ping(pinned)["p50_us"]
+        print("# round %d: ping p50 weft %s us, UDP %s us; on one CPU weft %s us, UDP %s us; "
+              "weft %.1f MB/s, large packets %.1f MB/s, UDP stream %.1f MB/s" % (
+                  i + 1, r["weft"]["p50_us"], r["udp"]["p50_us"], r.get("weft_pinned", "-"),
+                  r.get("udp_pinned", "-"), r["weft_stream"], r["weft_large"], r["udp_stream"]),
+              flush=True)
+        rounds.append(r)
+
+    def med(f):
+        return statistics.median(f(r) for r in rounds)
+
+    weft = {"open_ms": statistics.median(opens), "p50_us": med(lambda r: r["weft"]["p50_us"]),
+            "p99_us": med(lambda r: r["weft"]["p99_us"]),
+            "mb_per_s": med(lambda r: r["weft_stream"])}
+    ratios = {"p50": med(lambda r: r["weft"]["p50_us"] / r["udp"]["p50_us"]),
+              "p99": med(lambda r: r["weft"]["p99_us"] / r["udp"]["p99_us"]),
+              "stream": med(lambda r: r["weft_stream"] / r["udp_stream"]),
+              "large": med(lambda r: r["weft_large"] / r["udp_stream"])}
+    udp_ping = {"p50_us": med(lambda r: r["udp"]["p50_us"]),
+                "p99_us": med(lambda r: r["udp"]["p99_us"])}
+    udp_stream = {"mb_per_s": med(lambda r: r["udp_stream"])}
+    large = {"mb_per_s": med(lambda r: r["weft_large"])}
+    if "udp_pinned" in rounds[0]:
+        weft["pinned_p50_us"] = med(lambda r: r["weft_pinned"])
+        udp_pinned = {"p50_us": med(lambda r: r["udp_pinned"])}
+        ratios["pinned"] = med(lambda r: r["weft_pinned"] / r["udp_pinned"])
+    else:
+        udp_pinned = None
 
     aio = None
     if not os.environ.get("WEFT_BENCH_SKIP_AIORTC"):
@@ -158,21 +203,23 @@ def main():
             "weft <= 10 ms")
     else:
         print("%-28s %10.1f ms" % ("channel open p50", weft["open_ms"]))
-    row("RTT p50 (100 B)", weft["p50_us"], "us", "plain UDP", udp_ping["p50_us"], "<= 1.5")
-    row("RTT p99 (100 B)", weft["p99_us"], "us", "plain UDP", udp_ping["p99_us"], "")
-    if udp_pinned and "pinned_p50_us" in weft:
+    row("RTT p50 (100 B)", weft["p50_us"], "us", "plain UDP", udp_ping["p50_us"], "<= 1.5",
+        ratios["p50"])
+    row("RTT p99 (100 B)", weft["p99_us"], "us", "plain UDP", udp_ping["p99_us"], "",
+        ratios["p99"])
+    if udp_pinned:
         row("RTT p50, one CPU", weft["pinned_p50_us"], "us", "plain UDP", udp_pinned["p50_us"],
-            "<= 1.5")
+            "<= 1.5", ratios["pinned"])
     if aio:
         row("RTT p50 (100 B)", weft["p50_us"], "us", "aiortc", aio["p50_us"], "<= 0.5")
         row("RTT p99 (100 B)", weft["p99_us"], "us", "aiortc", aio["p99_us"], "")
     row("throughput (64 KiB msgs)", weft["mb_per_s"], "MB/s", "UDP 1200 B", udp_stream["mb_per_s"],
-        ">= 0.6")
+        ">= 0.6", ratios["stream"])
     if aio:
         row("throughput (64 KiB msgs)", weft["mb_per_s"], "MB/s", "aiortc", aio["mb_per_s"],
             ">= 10")
     row("throughput, weft<->weft", large["mb_per_s"], "MB/s", "UDP 1200 B", udp_stream["mb_per_s"],
-        ">= 0.6")
+        ">= 0.6", ratios["large"])
     return 0
 
 

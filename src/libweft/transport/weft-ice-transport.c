@@ -18,6 +18,8 @@
 
 #define SOCKET_BUFFER     (4 * 1024 * 1024)
 #define CONSENT_TIMEOUT_S 30
+/* shorter would cut idle connections: SCTP heartbeats come every 10 s */
+#define CONSENT_TIMEOUT_MIN_S 15
 /* datagrams sent while corked go out together in one sendmmsg() */
 #define BATCH_MAX_PACKETS 32
 #define BATCH_MAX_BYTES   (64 * 1024)
@@ -58,6 +60,7 @@ struct _WeftIceTransport
   guint64 rx_count;          /* datagrams handed up */
   guint64 rx_count_seen;     /* at the last consent tick */
   gint64 last_rx_us;         /* when the count last moved */
+  guint consent_timeout_s;   /* silence after which the path is lost */
   GSource *consent_timer;    /* (owned) (nullable) */
   GPtrArray *servers;        /* (element-type IceServer) (owned) */
   guint pending_resolutions; /* servers still being resolved */
@@ -200,12 +203,32 @@ consent_tick (gpointer user_data)
       self->last_rx_us = now;
       return G_SOURCE_CONTINUE;
     }
-  if (now - self->last_rx_us < CONSENT_TIMEOUT_S * G_USEC_PER_SEC)
+  if (now - self->last_rx_us < (gint64) self->consent_timeout_s * G_USEC_PER_SEC)
     return G_SOURCE_CONTINUE;
-  g_message ("ICE: nothing from the peer for %d s; the connection is lost", CONSENT_TIMEOUT_S);
+  g_message ("ICE: nothing from the peer for %u s; the connection is lost",
+             self->consent_timeout_s);
   g_clear_pointer (&self->consent_timer, g_source_unref);
   set_state (self, WEFT_ICE_STATE_FAILED);
   return G_SOURCE_REMOVE;
+}
+
+/* WEFT_ICE_CONSENT_TIMEOUT (seconds) shortens or lengthens the 30 s rule */
+static guint
+consent_timeout (void)
+{
+  const char *env = g_getenv ("WEFT_ICE_CONSENT_TIMEOUT");
+  guint64 value;
+
+  if (env == NULL)
+    return CONSENT_TIMEOUT_S;
+  if (!g_ascii_string_to_unsigned (env, 10, CONSENT_TIMEOUT_MIN_S, 3600, &value, NULL))
+    {
+      g_warning ("WEFT_ICE_CONSENT_TIMEOUT=%s is not a number of seconds from %d to 3600; "
+                 "using %d",
+                 env, CONSENT_TIMEOUT_MIN_S, CONSENT_TIMEOUT_S);
+      return CONSENT_TIMEOUT_S;
+    }
+  return (guint) value;
 }
 
 static void
@@ -331,6 +354,7 @@ weft_ice_transport_new (gboolean controlling, GError **error)
 
   self->context = g_main_context_ref_thread_default ();
   self->controlling = controlling;
+  self->consent_timeout_s = consent_timeout ();
   /* no NICE_AGENT_OPTION_CONSENT_FRESHNESS: libnice 0.1.21 sends one
    * consent request every ~5 s, never retransmits it, and gives up 10 s
    * after the last answer, so on a path with 5 % loss a single lost packet

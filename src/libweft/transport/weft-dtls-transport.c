@@ -25,6 +25,8 @@
 #define RECORD_HEADER    13 /* type, version, epoch, sequence number, length */
 #define HANDSHAKE_HEADER 12 /* type, length, message_seq, fragment offset and length */
 #define MAX_HELD         8
+/* far above any handshake message of a WebRTC peer (certificates of a few hundred bytes) */
+#define MAX_HANDSHAKE_MESSAGE (64 * 1024)
 
 enum
 {
@@ -108,6 +110,63 @@ is_lone_first_byte (const guint8 *record, gsize len)
          get_uint24 (handshake + 9) == 1;
 }
 
+/* the handshake fragments of one unencrypted record: each one inside its
+ * message and inside the record. GnuTLS 3.7 trusts these lengths when it
+ * reassembles a message (a fragment that claims more than its message
+ * makes it read past its buffer), so records that break them are dropped
+ * here like any garbage datagram. */
+static gboolean
+handshake_fragments_valid (const guint8 *body, gsize len)
+{
+  while (len > 0)
+    {
+      guint32 message_len, offset, fragment_len;
+
+      if (len < HANDSHAKE_HEADER)
+        return FALSE;
+      message_len = get_uint24 (body + 1);
+      offset = get_uint24 (body + 6);
+      fragment_len = get_uint24 (body + 9);
+      if (message_len > MAX_HANDSHAKE_MESSAGE || offset > message_len ||
+          fragment_len > message_len - offset || (fragment_len == 0 && message_len > 0) ||
+          fragment_len > len - HANDSHAKE_HEADER)
+        return FALSE;
+      body += HANDSHAKE_HEADER + fragment_len;
+      len -= HANDSHAKE_HEADER + fragment_len;
+    }
+  return TRUE;
+}
+
+static gboolean
+record_is_acceptable (const guint8 *record, gsize len)
+{
+  gboolean epoch0 = record[3] == 0 && record[4] == 0;
+
+  if (record[0] == 22 && epoch0)
+    return handshake_fragments_valid (record + RECORD_HEADER, len - RECORD_HEADER);
+  return TRUE;
+}
+
+/* whole records only, and no malformed handshake record among them */
+static gboolean
+datagram_is_acceptable (const guint8 *data, gsize len)
+{
+  gsize pos = 0;
+
+  while (pos < len)
+    {
+      gsize record_len;
+
+      if (len - pos < RECORD_HEADER)
+        return FALSE;
+      record_len = RECORD_HEADER + ((gsize) data[pos + 11] << 8 | data[pos + 12]);
+      if (record_len > len - pos || !record_is_acceptable (data + pos, record_len))
+        return FALSE;
+      pos += record_len;
+    }
+  return TRUE;
+}
+
 /* GnuTLS 3.7 cuts a handshake message to one byte when its first fragment
  * carries a single byte and arrives before the rest; the handshake then
  * fails with "Error decoding the received TLS packet". OpenSSL (aiortc)
@@ -133,7 +192,9 @@ hold_lone_first_bytes (WeftDtlsTransport *self, const guint8 *data, gsize len)
 
       if (record_len > len - pos)
         break;
-      if (is_lone_first_byte (record, record_len) && self->n_held < MAX_HELD)
+      if (!record_is_acceptable (record, record_len))
+        g_debug ("DTLS: dropping a malformed handshake record");
+      else if (is_lone_first_byte (record, record_len) && self->n_held < MAX_HELD)
         {
           if (self->held == NULL)
             self->held = g_byte_array_new ();
@@ -144,8 +205,7 @@ hold_lone_first_bytes (WeftDtlsTransport *self, const guint8 *data, gsize len)
         g_byte_array_append (out, record, record_len);
       pos += record_len;
     }
-  /* a truncated last record goes to GnuTLS as it came */
-  g_byte_array_append (out, data + pos, len - pos);
+  /* a truncated last record is dropped */
   if (held != NULL)
     {
       g_debug ("DTLS: feeding %u one-byte handshake fragment(s) after the rest", n_held);
@@ -575,6 +635,11 @@ weft_dtls_transport_handle_datagram (WeftDtlsTransport *self, const guint8 *data
         drive_handshake (self);
         break;
       case WEFT_DTLS_STATE_CONNECTED:
+        if (!datagram_is_acceptable (data, len))
+          {
+            g_debug ("DTLS: dropping a malformed datagram");
+            break;
+          }
         /* fast path: gnutls pulls the caller's buffer directly */
         self->current = data;
         self->current_len = len;

@@ -34,6 +34,7 @@ struct _WeftAgent
   guint heartbeat_id;
   gboolean heartbeat_inflight;
   gboolean heartbeat_again; /* the load changed during the one in flight */
+  GTask *stop_task;         /* (owned) (nullable) a stop waiting for that heartbeat */
   gboolean registry_reachable;
   gboolean registered;
   gint64 started_at;

@@ -95,6 +95,8 @@ static void
 heartbeat_now (WeftAgent *self);
 static gboolean
 load_skills (WeftAgent *self, GError **error);
+static void
+deregister (GTask *task);
 
 static void
 weft_agent_dispose (GObject *object)
@@ -1481,6 +1483,13 @@ heartbeat_cb_done (GObject *source, GAsyncResult *res, gpointer user_data)
 
   tasks = weft_registry_client_heartbeat_finish (WEFT_REGISTRY_CLIENT (source), res, &error);
   self->heartbeat_inflight = FALSE;
+  if (self->stop_task != NULL)
+    {
+      /* stopping: deregister only now, or this heartbeat could register
+       * the agent again after the registry removed it */
+      deregister (g_steal_pointer (&self->stop_task));
+      return;
+    }
   if (tasks == NULL)
     {
       if (g_error_matches (error, WEFT_ERROR, WEFT_ERROR_CANCELLED))
@@ -1516,7 +1525,9 @@ heartbeat_now (WeftAgent *self)
     return;
   self->heartbeat_inflight = TRUE;
   body = build_heartbeat (self);
-  weft_registry_client_heartbeat_async (self->client, body, self->cancellable, heartbeat_cb_done,
+  /* not cancelled by stop: the request may reach the registry anyway, and
+   * stop deregisters after it (see heartbeat_cb_done) */
+  weft_registry_client_heartbeat_async (self->client, body, NULL, heartbeat_cb_done,
                                         g_object_ref (self));
 }
 
@@ -1753,6 +1764,14 @@ deregister_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   stop_done (task);
 }
 
+static void
+deregister (GTask *task)
+{
+  WeftAgent *self = g_task_get_source_object (task);
+
+  weft_registry_client_deregister_async (self->client, self->name, NULL, deregister_cb, task);
+}
+
 /**
  * weft_agent_stop_async:
  * @self: a #WeftAgent
@@ -1791,7 +1810,6 @@ weft_agent_stop_async (WeftAgent *self,
   weft_signaling_stop (self->signaling);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  self->heartbeat_inflight = FALSE;
 
   /* hand running tasks back so that another agent with the skill does them */
   g_hash_table_iter_init (&iter, self->running);
@@ -1808,8 +1826,10 @@ weft_agent_stop_async (WeftAgent *self,
   if (ids->len > 0)
     g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING_TASKS]);
 
-  weft_registry_client_deregister_async (self->client, self->name, NULL, deregister_cb,
-                                         g_steal_pointer (&task));
+  if (self->heartbeat_inflight)
+    self->stop_task = g_steal_pointer (&task);
+  else
+    deregister (g_steal_pointer (&task));
 }
 
 /**

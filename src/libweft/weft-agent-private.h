@@ -101,6 +101,15 @@ guint
 weft_agent_get_load (WeftAgent *self);
 void
 weft_agent_load_changed (WeftAgent *self);
+/* a task_request over a DataChannel started or ended here: the same
+ * task-started / task-finished signals as registry tasks, @id the request id */
+void
+weft_agent_direct_task_started (WeftAgent *self, const gchar *id, const gchar *skill);
+void
+weft_agent_direct_task_finished (WeftAgent *self,
+                                 const gchar *id,
+                                 const gchar *state,
+                                 const gchar *text);
 
 /* weft-agent-skills.c: a fire-and-forget delegation the target did not run
  * over the channel goes to the registry queue */

@@ -293,7 +293,9 @@ weft_agent_class_init (WeftAgentClass *klass)
    * @task_id: the task id
    * @skill: the skill it runs
    *
-   * A task from the registry started running here.
+   * A task started running here: a task from the registry, or a
+   * `task_request` that came over a DataChannel (@task_id is then its
+   * request id).
    *
    * Since: 0.1
    */
@@ -304,7 +306,8 @@ weft_agent_class_init (WeftAgentClass *klass)
    * WeftAgent::task-finished:
    * @self: the #WeftAgent
    * @task_id: the task id
-   * @state: `completed`, `failed` or `pending` (handed back)
+   * @state: `completed`, `failed`, `cancelled` (a request over a DataChannel
+   *   that its sender cancelled) or `pending` (handed back)
    * @text: the result, or the error
    *
    * A task that ran here finished.
@@ -596,7 +599,7 @@ guint
 weft_agent_get_running_tasks (WeftAgent *self)
 {
   g_return_val_if_fail (WEFT_IS_AGENT (self), 0);
-  return self->running != NULL ? g_hash_table_size (self->running) : 0;
+  return weft_agent_get_load (self);
 }
 
 /**
@@ -1065,6 +1068,23 @@ weft_agent_load_changed (WeftAgent *self)
     self->heartbeat_again = TRUE;
   else
     heartbeat_now (self);
+}
+
+void
+weft_agent_direct_task_started (WeftAgent *self, const gchar *id, const gchar *skill)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING_TASKS]);
+  g_signal_emit (self, signals[SIGNAL_TASK_STARTED], 0, id, skill);
+}
+
+void
+weft_agent_direct_task_finished (WeftAgent *self,
+                                 const gchar *id,
+                                 const gchar *state,
+                                 const gchar *text)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING_TASKS]);
+  g_signal_emit (self, signals[SIGNAL_TASK_FINISHED], 0, id, state, text != NULL ? text : "");
 }
 
 static void

@@ -39,14 +39,20 @@ skill_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   Run *run = user_data;
   g_autoptr (GError) error = NULL;
   g_autofree gchar *result = weft_skill_invoke_finish (WEFT_SKILL (source), res, &error);
+  const gchar *state = "completed";
 
   if (result == NULL)
-    weft_mesh_call_return_error (run->call, error);
+    {
+      state = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? "cancelled" : "failed";
+      weft_mesh_call_return_error (run->call, error);
+    }
   else
     weft_mesh_call_return_result (run->call, result);
   if (run->agent->mesh != NULL)
     run->agent->mesh->n_running--;
   weft_agent_load_changed (run->agent);
+  weft_agent_direct_task_finished (run->agent, weft_mesh_call_get_request_id (run->call), state,
+                                   result != NULL ? result : error->message);
   g_object_unref (run->agent);
   g_object_unref (run->call);
   g_object_unref (run->skill);
@@ -92,6 +98,7 @@ task_request_cb (WeftMeshRpc *rpc, WeftMeshCall *call, gpointer user_data)
   self->n_running++;
   weft_agent_load_changed (self->agent);
   run->skill = g_object_ref (skill);
+  weft_agent_direct_task_started (self->agent, weft_mesh_call_get_request_id (call), name);
   weft_skill_invoke_async (skill, args, weft_mesh_call_get_cancellable (call), skill_done_cb, run);
   return TRUE;
 }

@@ -40,6 +40,16 @@ class AgentDBusTest(unittest.TestCase):
         cls.reg.stop()
         cls.work.cleanup()
 
+    seen = []
+
+    def monitor_text(self, until=None, timeout=10):
+        """alpha's signals so far; reads more until @until is in them"""
+        deadline = time.monotonic() + timeout
+        while until is not None and until not in "".join(self.seen) and \
+                time.monotonic() < deadline:
+            self.seen.append(self.monitor.stdout.readline())
+        return "".join(self.seen)
+
     def call(self, agent, method, *args, **kw):
         ok, out = gdbus(agent.bus_name, method, *args, **kw)
         self.assertTrue(ok, out)
@@ -87,9 +97,20 @@ class AgentDBusTest(unittest.TestCase):
     def test_delegate(self):
         self.assertEqual(self.call(self.beta, "Delegate", "", "upper", "round trip", "true"),
                          '{"MESSAGE":"ROUND TRIP"}')
-        task_id = self.call(self.beta, "Delegate", "alpha", "echo", "later", "false")
-        self.assertEqual(len(task_id), 12)
-        self.assertEqual(self.reg.wait_task(task_id)["state"], "completed")
+        # fire-and-forget: over the DataChannel, so the answer is the task_request's id
+        request_id = self.call(self.beta, "Delegate", "alpha", "echo", "later", "false")
+        self.assertTrue(request_id)
+        routes = json.loads(self.call(self.beta, "ListRoutes"))["routes"]
+        mine = [r for r in routes if r["request_id"] == request_id]
+        self.assertEqual(len(mine), 1, routes)
+        self.assertEqual((mine[0]["kind"], mine[0]["target"], mine[0]["path"]),
+                         ("delegate", "alpha", "direct"), mine)
+        # alpha announces the request it runs like any task, under the request id
+        text = self.monitor_text(until="('%s', 'completed'" % request_id)
+        self.assertIn("org.weft.Agent1.TaskStarted ('%s', 'echo')" % request_id, text)
+        finished = "org.weft.Agent1.TaskFinished ('%s', 'completed', '%s')" % (
+            request_id, '{"message":"later"}')
+        self.assertIn(finished, text)
         self.assertIn("org.weft.Error.NotFound",
                       self.error(self.beta, "Delegate", "", "teleport", "x", "true"))
         self.assertIn("org.weft.Error.InvalidArgument",
@@ -108,17 +129,9 @@ class AgentDBusTest(unittest.TestCase):
         self.assertGreaterEqual(sends[0]["elapsed_ms"], 0)
         self.assertTrue(report["connections"], report)
         self.assertIn("org.weft.Error.InvalidArgument", self.error(self.beta, "Send", "", "x"))
-        seen = []
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not (
-                any("MessageReceived" in l and "everyone" in l for l in seen) and
-                any("TaskFinished" in l for l in seen)):
-            seen.append(self.monitor.stdout.readline())
-        text = "".join(seen)
+        text = self.monitor_text(until="MessageReceived ('beta', 'everyone')")
         self.assertIn("org.weft.Agent1.MessageReceived ('beta', 'psst')", text)
         self.assertIn("org.weft.Agent1.MessageReceived ('beta', 'everyone')", text)
-        self.assertIn("org.weft.Agent1.TaskStarted", text)
-        self.assertIn("org.weft.Agent1.TaskFinished", text)
 
     def test_list_and_find(self):
         agents = json.loads(self.call(self.beta, "ListAgents"))

@@ -5,6 +5,7 @@
  * weft-mesh-signaling.c (offer/answer/candidate frames, presence) */
 
 #include "weft-mesh-private.h"
+#include "weft-certificate.h"
 #include "weft-peer-connection.h"
 
 G_BEGIN_DECLS
@@ -66,6 +67,10 @@ struct _WeftMesh
   GHashTable *online;         /* (owned) (element-type utf8) peer ids on signaling */
   GPtrArray *local_addresses; /* (owned) (element-type utf8) */
   JsonNode *ice_config;       /* (owned) (nullable) */
+  /* (owned) (nullable) the process's DTLS certificate, held from the first
+   * connection on: one certificate (one fingerprint) for the mesh's life,
+   * not a new one each time the last channel closed */
+  WeftCertificate *certificate;
   gboolean ice_config_fixed;
   GCancellable *cancellable; /* (owned) (nullable) while started */
   WeftConnectMode mode;

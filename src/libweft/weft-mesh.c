@@ -433,6 +433,8 @@ mesh_link_new_pc (MeshLink *link, GError **error)
 
   if (pc == NULL)
     return FALSE;
+  if (self->certificate == NULL)
+    self->certificate = weft_certificate_get_default (NULL);
   for (guint i = 0; i < self->local_addresses->len; i++)
     weft_peer_connection_add_local_address (pc, g_ptr_array_index (self->local_addresses, i));
   weft_peer_connection_set_max_message_size (pc, WEFT_MESSAGE_DEFAULT_MAX_SIZE);
@@ -514,6 +516,7 @@ weft_mesh_finalize (GObject *object)
   g_hash_table_unref (self->online);
   g_ptr_array_unref (self->local_addresses);
   g_clear_pointer (&self->ice_config, json_node_unref);
+  g_clear_object (&self->certificate);
   g_clear_object (&self->signaling);
   g_clear_object (&self->client);
   G_OBJECT_CLASS (weft_mesh_parent_class)->finalize (object);

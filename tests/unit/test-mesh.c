@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "mesh-test-util.h"
+#include "weft-certificate.h"
 
 /* WeftMesh and WeftMeshRpc: peers in this process, each with its own
  * signaling connection to a real weft-registry on loopback, talking over
@@ -489,18 +490,32 @@ none_open (gpointer data)
   return !weft_mesh_is_open (fx->a->mesh, "beta") && !weft_mesh_is_open (fx->b->mesh, "alpha");
 }
 
+/* the process certificate's fingerprint, without holding on to it */
+static gchar *
+current_fingerprint (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftCertificate) cert = weft_certificate_get_default (&error);
+
+  g_assert_no_error (error);
+  return g_strdup (weft_certificate_get_fingerprint (cert));
+}
+
 static void
 test_idle_close (Fixture *fx, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autofree gchar *first = NULL;
   g_autofree gchar *second = NULL;
+  g_autofree gchar *fingerprint = NULL;
+  g_autofree gchar *again = NULL;
 
   weft_mesh_set_idle_timeout_ms (fx->a->mesh, 400);
   weft_mesh_set_idle_timeout_ms (fx->b->mesh, 60000);
   first = request (fx->a, "beta", "echo", "x", NULL, 5000, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (weft_mesh_is_open (fx->a->mesh, "beta"));
+  fingerprint = current_fingerprint ();
   /* still open while in use */
   mesh_test_spin (200);
   g_assert_true (weft_mesh_is_open (fx->a->mesh, "beta"));
@@ -515,6 +530,9 @@ test_idle_close (Fixture *fx, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (second, ==, "beta:y");
   g_assert_cmpuint (weft_mesh_get_n_connections_made (fx->a->mesh), ==, 2);
+  /* with the same DTLS certificate: one per process, not one per reconnection */
+  again = current_fingerprint ();
+  g_assert_cmpstr (again, ==, fingerprint);
 }
 
 static void

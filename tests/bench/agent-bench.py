@@ -31,6 +31,41 @@ def rollup_kib(pid, field):
     return 0
 
 
+# what only a DataChannel needs; weft-agent loads it on the first channel (src/agent/weft-lazy-libs.py)
+DATACHANNEL_LIBS = ("libnice", "libgnutls", "libusrsctp", "libgupnp", "libxml2", "libicuuc",
+                    "libstdc++")
+
+
+def rss_by_mapping(pid):
+    """Rss in KiB per mapped file (by base name) or per kind of anonymous mapping."""
+    totals = {}
+    name = None
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            fields = line.split()
+            if not fields[0].endswith(":"):
+                path = fields[5] if len(fields) > 5 else ""
+                if path.startswith("/"):
+                    name = os.path.basename(path)
+                else:
+                    name = path or "[anonymous: arenas, thread stacks]"
+            elif fields[0] == "Rss:":
+                totals[name] = totals.get(name, 0) + int(fields[1])
+    return totals
+
+
+def print_rss_breakdown(pid):
+    totals = rss_by_mapping(pid)
+    print("where it goes (KiB, largest first):")
+    shown = sorted(totals.items(), key=lambda kv: -kv[1])
+    for name, kib in shown[:16]:
+        print("  %6d  %s" % (kib, name))
+    rest = shown[16:]
+    print("  %6d  %d other mappings" % (sum(kib for _, kib in rest), len(rest)))
+    mapped = sorted(n for n in totals if n.startswith(DATACHANNEL_LIBS))
+    print("DataChannel libraries mapped while idle: %s" % (", ".join(mapped) or "none"))
+
+
 def percentile(values, p):
     values = sorted(values)
     k = (len(values) - 1) * p / 100.0
@@ -79,11 +114,13 @@ def main():
         rss = rss_kib(idle.proc.pid)
         shared = rollup_kib(idle.proc.pid, "Shared_Clean")
         private = rollup_kib(idle.proc.pid, "Private_Dirty")
+        pss = rollup_kib(idle.proc.pid, "Pss")
+        print_rss_breakdown(idle.proc.pid)
         idle.stop()
         print("agent idle RSS: %.2f MB (target <= 8 MB): %s; of it %.2f MB shared library "
-              "pages, %.2f MB private dirty"
+              "pages, %.2f MB private dirty; PSS %.2f MB"
               % (rss / 1024.0, "ok" if rss <= 8 * 1024 else "OVER", shared / 1024.0,
-                 private / 1024.0))
+                 private / 1024.0, pss / 1024.0))
 
         push, _ = run_pair(work, reg, ["--heartbeat-interval", "15"], push_n)
         poll, _ = run_pair(work, reg, ["--no-push", "--heartbeat-interval", "1"], poll_n)

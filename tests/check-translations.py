@@ -157,6 +157,23 @@ def check_po(srcroot):
         print("not ok: po/POTFILES.in lists missing files: " + ", ".join(missing))
         return 1
     status = 0
+    # and every source file with a translatable string is listed
+    unlisted = []
+    for dirpath, dirnames, filenames in os.walk(os.path.join(srcroot, "src")):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if not name.endswith(".c"):
+                continue
+            path = os.path.join(dirpath, name)
+            with open(path, encoding="utf-8", errors="replace") as f:
+                text = blank_comments(f.read())
+            rel = os.path.relpath(path, srcroot)
+            if GETTEXT_CALL.search(text) and rel not in files:
+                unlisted.append(rel)
+    if unlisted:
+        print("not ok: translatable strings in files po/POTFILES.in does not list: " +
+              ", ".join(unlisted))
+        status = 1
     with tempfile.TemporaryDirectory() as tmp:
         pot = os.path.join(tmp, "weft.pot")
         merged = os.path.join(tmp, "de.po")

@@ -57,7 +57,7 @@ udp_pingpong (const gchar *tool, guint rounds, double *p50, double *p99)
   *p99 = json_object_get_double_member (json_node_get_object (node), "p99_us");
 }
 
-/* this process and @child on @set (NULL: back to @all) */
+/* this process and @child on the CPUs of @set */
 static gboolean
 pin (GSubprocess *child, const cpu_set_t *set)
 {

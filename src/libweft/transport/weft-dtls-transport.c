@@ -48,8 +48,7 @@ struct _WeftDtlsTransport
   char *remote_fingerprint; /* (owned) (nullable) */
   GQueue incoming;          /* (element-type GBytes) (owned) datagrams gnutls has not pulled */
   GByteArray *held;         /* (owned) (nullable) records fed after the next datagram */
-  guint n_held;
-  const guint8 *current; /* (nullable) the datagram being fed on the fast path */
+  const guint8 *current;    /* (nullable) the datagram being fed on the fast path */
   gsize current_len;
   GSource *timer; /* (owned) (nullable) handshake retransmission */
   gboolean in_handshake;
@@ -99,14 +98,35 @@ get_uint24 (const guint8 *p)
   return ((guint32) p[0] << 16) | ((guint32) p[1] << 8) | p[2];
 }
 
+/* the length of the whole record at @pos, header included; 0 when the
+ * datagram ends before it does */
+static gsize
+record_length (const guint8 *data, gsize len, gsize pos)
+{
+  gsize record_len;
+
+  if (len - pos < RECORD_HEADER)
+    return 0;
+  record_len = RECORD_HEADER + ((gsize) data[pos + 11] << 8 | data[pos + 12]);
+  return record_len <= len - pos ? record_len : 0;
+}
+
+/* a handshake record of epoch 0: not encrypted, not authenticated */
+static gboolean
+is_plain_handshake (const guint8 *record)
+{
+  return record[0] == 22 && record[3] == 0 && record[4] == 0;
+}
+
 /* an unencrypted handshake record holding only the first byte of a longer message */
+#define LONE_FIRST_BYTE_RECORD (RECORD_HEADER + HANDSHAKE_HEADER + 1)
 static gboolean
 is_lone_first_byte (const guint8 *record, gsize len)
 {
   const guint8 *handshake = record + RECORD_HEADER;
 
-  return len == RECORD_HEADER + HANDSHAKE_HEADER + 1 && record[0] == 22 && record[3] == 0 &&
-         record[4] == 0 && get_uint24 (handshake + 1) > 1 && get_uint24 (handshake + 6) == 0 &&
+  return len == LONE_FIRST_BYTE_RECORD && is_plain_handshake (record) &&
+         get_uint24 (handshake + 1) > 1 && get_uint24 (handshake + 6) == 0 &&
          get_uint24 (handshake + 9) == 1;
 }
 
@@ -140,9 +160,7 @@ handshake_fragments_valid (const guint8 *body, gsize len)
 static gboolean
 record_is_acceptable (const guint8 *record, gsize len)
 {
-  gboolean epoch0 = record[3] == 0 && record[4] == 0;
-
-  if (record[0] == 22 && epoch0)
+  if (is_plain_handshake (record))
     return handshake_fragments_valid (record + RECORD_HEADER, len - RECORD_HEADER);
   return TRUE;
 }
@@ -155,12 +173,9 @@ datagram_is_acceptable (const guint8 *data, gsize len)
 
   while (pos < len)
     {
-      gsize record_len;
+      gsize record_len = record_length (data, len, pos);
 
-      if (len - pos < RECORD_HEADER)
-        return FALSE;
-      record_len = RECORD_HEADER + ((gsize) data[pos + 11] << 8 | data[pos + 12]);
-      if (record_len > len - pos || !record_is_acceptable (data + pos, record_len))
+      if (record_len == 0 || !record_is_acceptable (data + pos, record_len))
         return FALSE;
       pos += record_len;
     }
@@ -179,36 +194,31 @@ static GBytes *
 hold_lone_first_bytes (WeftDtlsTransport *self, const guint8 *data, gsize len)
 {
   g_autoptr (GByteArray) out = g_byte_array_sized_new (len);
-  g_autoptr (GByteArray) held = self->held;
-  guint n_held = self->n_held;
-  gsize pos = 0;
+  g_autoptr (GByteArray) held = g_steal_pointer (&self->held);
+  gsize pos = 0, record_len;
 
-  self->held = NULL;
-  self->n_held = 0;
-  while (len - pos >= RECORD_HEADER)
+  /* a truncated last record is dropped */
+  while ((record_len = record_length (data, len, pos)) > 0)
     {
       const guint8 *record = data + pos;
-      gsize record_len = RECORD_HEADER + ((gsize) record[11] << 8 | record[12]);
 
-      if (record_len > len - pos)
-        break;
       if (!record_is_acceptable (record, record_len))
         g_debug ("DTLS: dropping a malformed handshake record");
-      else if (is_lone_first_byte (record, record_len) && self->n_held < MAX_HELD)
+      else if (is_lone_first_byte (record, record_len) &&
+               (self->held == NULL || self->held->len < MAX_HELD * LONE_FIRST_BYTE_RECORD))
         {
           if (self->held == NULL)
             self->held = g_byte_array_new ();
           g_byte_array_append (self->held, record, record_len);
-          self->n_held++;
         }
       else
         g_byte_array_append (out, record, record_len);
       pos += record_len;
     }
-  /* a truncated last record is dropped */
   if (held != NULL)
     {
-      g_debug ("DTLS: feeding %u one-byte handshake fragment(s) after the rest", n_held);
+      g_debug ("DTLS: feeding %u one-byte handshake fragment(s) after the rest",
+               held->len / LONE_FIRST_BYTE_RECORD);
       g_byte_array_append (out, held->data, held->len);
     }
   if (out->len == 0)

@@ -9,7 +9,7 @@
 set -eu
 
 build_packages="
-  meson ninja-build pkg-config gcc gettext
+  meson ninja-build pkg-config gcc binutils gettext
   libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libyaml-dev libsqlite3-dev
   libnice-dev libgnutls28-dev libusrsctp-dev libjwt-gnutls-dev libsystemd-dev
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-json-1.0

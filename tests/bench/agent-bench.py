@@ -1,18 +1,26 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Agent benchmarks, one run: idle RSS of weft-agent, and delegation through the
+"""Agent benchmarks, one run: idle RSS of weft-agent beside agent-floor (the prescribed
+libraries doing the least an idle agent must; see agent-floor.c), and delegation through the
 registry with task push beside the same delegation with heartbeat polling only.
 
 Knobs: WEFT_BENCH_PUSH_N (default 300), WEFT_BENCH_POLL_N (default 12)."""
 
 import os
-import statistics
+import select
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from agent_harness import Agent, Registry, Workdir, wait_for  # noqa: E402
+from agent_harness import Agent, Registry, Workdir, binary  # noqa: E402
 
 from gi.repository import Gio, GLib  # noqa: E402
+
+
+def idle_memory(pid):
+    """(VmRSS, shared clean, private dirty, PSS) in KiB"""
+    return (rss_kib(pid), rollup_kib(pid, "Shared_Clean"), rollup_kib(pid, "Private_Dirty"),
+            rollup_kib(pid, "Pss"))
 
 
 def rss_kib(pid):
@@ -66,6 +74,15 @@ def print_rss_breakdown(pid):
     print("DataChannel libraries mapped while idle: %s" % (", ".join(mapped) or "none"))
 
 
+def print_rss_difference(agent, floor):
+    names = set(agent) | set(floor)
+    diff = sorted(((agent.get(n, 0) - floor.get(n, 0), n) for n in names), reverse=True)
+    print("where the agent has more than agent-floor (KiB):")
+    for kib, name in diff:
+        if abs(kib) >= 32 or name == "weft-agent":
+            print("  %+6d  %s" % (kib, name))
+
+
 def percentile(values, p):
     values = sorted(values)
     k = (len(values) - 1) * p / 100.0
@@ -111,16 +128,37 @@ def main():
                      builtin=["list_agents", "find_agent", "delegate", "mesh_send",
                               "mesh_broadcast", "user_intervention"]).start()
         time.sleep(3)
-        rss = rss_kib(idle.proc.pid)
-        shared = rollup_kib(idle.proc.pid, "Shared_Clean")
-        private = rollup_kib(idle.proc.pid, "Private_Dirty")
-        pss = rollup_kib(idle.proc.pid, "Pss")
+        rss, shared, private, pss = idle_memory(idle.proc.pid)
+        agent_maps = rss_by_mapping(idle.proc.pid)
         print_rss_breakdown(idle.proc.pid)
         idle.stop()
         print("agent idle RSS: %.2f MB (target <= 8 MB): %s; of it %.2f MB shared library "
               "pages, %.2f MB private dirty; PSS %.2f MB"
               % (rss / 1024.0, "ok" if rss <= 8 * 1024 else "OVER", shared / 1024.0,
                  private / 1024.0, pss / 1024.0))
+
+        # the reference, same registry, same key and manifest, after the agent left
+        floor = subprocess.Popen([binary("WEFT_AGENT_FLOOR"), reg.url, "ak_gamma", idle.manifest,
+                                  binary("WEFT_AGENT1_XML")], stdout=subprocess.PIPE, text=True)
+        try:
+            readable, _, _ = select.select([floor.stdout], [], [], 15)
+            if not readable:
+                raise AssertionError("agent-floor was not ready within 15 s")
+            if floor.stdout.readline().strip() != "ready":
+                raise AssertionError("agent-floor exited with status %d before it was ready"
+                                     % floor.wait(timeout=5))
+            time.sleep(3)
+            f_rss, f_shared, f_private, f_pss = idle_memory(floor.pid)
+            floor_maps = rss_by_mapping(floor.pid)
+        finally:
+            floor.terminate()
+            floor.wait()
+        print("agent-floor idle RSS: %.2f MB; of it %.2f MB shared library pages, %.2f MB "
+              "private dirty; PSS %.2f MB" % (f_rss / 1024.0, f_shared / 1024.0,
+                                             f_private / 1024.0, f_pss / 1024.0))
+        print_rss_difference(agent_maps, floor_maps)
+        print("agent / agent-floor: RSS %.2fx (%+.2f MB), PSS %.2fx, private dirty %.2fx"
+              % (rss / f_rss, (rss - f_rss) / 1024.0, pss / f_pss, private / f_private))
 
         push, _ = run_pair(work, reg, ["--heartbeat-interval", "15"], push_n)
         poll, _ = run_pair(work, reg, ["--no-push", "--heartbeat-interval", "1"], poll_n)

@@ -112,6 +112,8 @@ weft_agent_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->signaling, self);
       weft_signaling_stop (self->signaling);
     }
+  if (self->mesh != NULL)
+    g_signal_handlers_disconnect_by_data (weft_mesh_agent_get_mesh (self->mesh), self);
   g_clear_object (&self->mesh);
   g_clear_object (&self->signaling);
   g_clear_pointer (&self->running, g_hash_table_unref);
@@ -1307,6 +1309,32 @@ weft_agent_emit_agent_prompt (WeftAgent *self,
 
 /* ---- peers ---- */
 
+/* how this agent reaches @peer_id now: an open DataChannel beats signaling */
+static WeftPeerState
+connection_to (WeftAgent *self, const gchar *peer_id)
+{
+  if (peer_id == NULL || peer_id[0] == '\0')
+    return WEFT_PEER_STATE_DISCONNECTED;
+  if (weft_mesh_is_open (weft_mesh_agent_get_mesh (self->mesh), peer_id))
+    return WEFT_PEER_STATE_DIRECT;
+  if (g_hash_table_contains (self->online, peer_id))
+    return WEFT_PEER_STATE_SIGNALING;
+  return WEFT_PEER_STATE_DISCONNECTED;
+}
+
+/* after presence or a channel changed: @peer's state from both, and
+ * PeerChanged if it moved */
+static void
+update_connection (WeftAgent *self, WeftPeer *peer)
+{
+  WeftPeerState state = connection_to (self, weft_peer_get_peer_id (peer));
+
+  if (weft_peer_get_state (peer) == state)
+    return;
+  weft_peer_set_state (peer, state);
+  g_signal_emit (self, signals[SIGNAL_PEER_CHANGED], 0, peer);
+}
+
 static void
 peers_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -1343,10 +1371,9 @@ peers_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       g_hash_table_add (seen, (gpointer) weft_peer_get_agent_id (peer));
       if (weft_peer_update_from_json (peer, rec))
         is_new = TRUE;
-      if (weft_peer_get_state (peer) == WEFT_PEER_STATE_DISCONNECTED &&
-          g_hash_table_contains (self->online, weft_peer_get_peer_id (peer)))
+      if (weft_peer_get_state (peer) != connection_to (self, weft_peer_get_peer_id (peer)))
         {
-          weft_peer_set_state (peer, WEFT_PEER_STATE_SIGNALING);
+          weft_peer_set_state (peer, connection_to (self, weft_peer_get_peer_id (peer)));
           is_new = TRUE;
         }
       if (is_new)
@@ -1383,22 +1410,19 @@ peer_for_peer_id (WeftAgent *self, const gchar *peer_id)
 }
 
 static void
-presence (WeftAgent *self, const gchar *peer_id, WeftPeerState connection)
+presence (WeftAgent *self, const gchar *peer_id, gboolean online)
 {
   WeftPeer *peer = peer_for_peer_id (self, peer_id);
 
-  g_hash_table_add (self->online, g_strdup (peer_id));
-  if (peer == NULL)
-    {
-      /* someone new: the list tells us which agent it is */
-      weft_agent_refresh_peers (self);
-      return;
-    }
-  if (weft_peer_get_state (peer) == WEFT_PEER_STATE_DIRECT &&
-      connection == WEFT_PEER_STATE_SIGNALING)
-    return;
-  weft_peer_set_state (peer, connection);
-  g_signal_emit (self, signals[SIGNAL_PEER_CHANGED], 0, peer);
+  if (online)
+    g_hash_table_add (self->online, g_strdup (peer_id));
+  else
+    g_hash_table_remove (self->online, peer_id);
+  if (peer != NULL)
+    update_connection (self, peer);
+  else if (online)
+    /* someone new: the list tells us which agent it is */
+    weft_agent_refresh_peers (self);
 }
 
 static void
@@ -1409,26 +1433,32 @@ on_peer_list (WeftSignaling *sig, GStrv peers, gpointer user_data)
   /* a fresh list replaces what we knew (after a reconnect, for instance) */
   g_hash_table_remove_all (self->online);
   for (guint i = 0; peers != NULL && peers[i] != NULL; i++)
-    presence (self, peers[i], WEFT_PEER_STATE_SIGNALING);
+    presence (self, peers[i], TRUE);
 }
 
 static void
 on_peer_joined (WeftSignaling *sig, const gchar *peer_id, gpointer user_data)
 {
-  presence (user_data, peer_id, WEFT_PEER_STATE_SIGNALING);
+  presence (user_data, peer_id, TRUE);
 }
 
 static void
 on_peer_left (WeftSignaling *sig, const gchar *peer_id, gpointer user_data)
 {
+  presence (user_data, peer_id, FALSE);
+}
+
+/* a DataChannel to @peer_id opened or closed */
+static void
+on_channel_changed (WeftMesh *mesh, const gchar *peer_id, gpointer user_data)
+{
   WeftAgent *self = user_data;
   WeftPeer *peer = peer_for_peer_id (self, peer_id);
 
-  g_hash_table_remove (self->online, peer_id);
-  if (peer == NULL)
-    return;
-  weft_peer_set_state (peer, WEFT_PEER_STATE_DISCONNECTED);
-  g_signal_emit (self, signals[SIGNAL_PEER_CHANGED], 0, peer);
+  if (peer != NULL)
+    update_connection (self, peer);
+  else
+    weft_agent_refresh_peers (self);
 }
 
 static void
@@ -1723,12 +1753,17 @@ weft_agent_start_async (WeftAgent *self,
   self->started_at = g_get_monotonic_time ();
   load_credentials (self);
   g_signal_handlers_disconnect_by_data (self->signaling, self);
+  g_signal_handlers_disconnect_by_data (weft_mesh_agent_get_mesh (self->mesh), self);
   g_signal_connect (self->signaling, "peer-list", G_CALLBACK (on_peer_list), self);
   g_signal_connect (self->signaling, "peer-joined", G_CALLBACK (on_peer_joined), self);
   g_signal_connect (self->signaling, "peer-left", G_CALLBACK (on_peer_left), self);
   g_signal_connect (self->signaling, "task-assigned", G_CALLBACK (on_task_assigned), self);
   g_signal_connect (self->signaling, "task-updated", G_CALLBACK (on_task_updated), self);
   g_signal_connect (self->signaling, "notify::connected", G_CALLBACK (on_connected), self);
+  g_signal_connect (weft_mesh_agent_get_mesh (self->mesh), "peer-connected",
+                    G_CALLBACK (on_channel_changed), self);
+  g_signal_connect (weft_mesh_agent_get_mesh (self->mesh), "peer-disconnected",
+                    G_CALLBACK (on_channel_changed), self);
   if (self->have_credentials)
     weft_registry_client_fetch_token_async (self->client, cancellable, token_cb,
                                             g_steal_pointer (&task));

@@ -63,10 +63,22 @@ class MeshAgentsTest(unittest.TestCase):
         self.assertTrue(ok, out)
         return gvariant_string(out)
 
+    def connection(self, agent, other):
+        """How AGENT's Peers property says it reaches the agent OTHER."""
+        r = subprocess.run(["gdbus", "call", "--session", "-d", agent.bus_name, "-o",
+                            "/org/weft/Agent1", "-m", "org.freedesktop.DBus.Properties.Get",
+                            "org.weft.Agent1", "Peers"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        from gi.repository import GLib
+        peers = GLib.Variant.parse(None, r.stdout.strip(), None, None).unpack()[0]
+        return {p[0]: p[3] for p in peers}.get(other)
+
     def test_direct_delegation(self):
         alpha = self.agent("alpha", "ak_alpha", builtin=["delegate"]).start()
-        self.agent("beta", "ak_beta", skills=["upper"]).start()
+        beta = self.agent("beta", "ak_beta", skills=["upper"]).start()
         wait_for(lambda: "peer" in json.dumps(self.reg.agent("beta")), what="beta listed")
+        wait_for(lambda: self.connection(alpha, "beta") == "signaling",
+                 what="alpha sees beta through signaling")
         result = self.delegate(alpha, "beta", "upper", "over the channel")
         self.assertIn("OVER THE CHANNEL", result)
         # the registry never saw it
@@ -78,6 +90,15 @@ class MeshAgentsTest(unittest.TestCase):
         self.assertIn("AGAIN", self.delegate(alpha, "beta", "upper", "again"))
         self.assertEqual(self.tasks(), [])
         self.assertIn("open channel", alpha.read_log())
+        # both ends show the channel in Peers
+        self.assertEqual(self.connection(alpha, "beta"), "direct")
+        wait_for(lambda: self.connection(beta, "alpha") == "direct",
+                 what="beta sees alpha over the channel")
+        # and no longer once the channel is gone (beta closes it as it stops,
+        # then leaves the registry and alpha's list)
+        beta.stop()
+        wait_for(lambda: self.connection(alpha, "beta") != "direct",
+                 what="alpha no longer shows a channel to beta")
 
     def test_fallback(self):
         alpha = self.agent("alpha", "ak_alpha", builtin=["delegate"]).start()

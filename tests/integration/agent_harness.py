@@ -69,8 +69,9 @@ class Registry:
         env = dict(os.environ, SIGNALING_SECRET=SECRET)
         env.pop("PORT", None)
         env.pop("API_KEYS_FILE", None)
-        self.proc = subprocess.Popen(args, env=env, stdout=open(self.log, "a"),
-                                     stderr=subprocess.STDOUT)
+        # the child keeps its own descriptor of the log
+        with open(self.log, "a") as log:
+            self.proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
 
         def ready():
             if self.proc.poll() is not None:
@@ -174,8 +175,9 @@ class Agent:
         return "org.weft.Agent1." + self.name
 
     def start(self, *args, wait=True):
-        self.proc = subprocess.Popen([binary("WEFT_AGENT")] + list(args) + [self.manifest],
-                                     stdout=open(self.log, "a"), stderr=subprocess.STDOUT)
+        with open(self.log, "a") as log:
+            self.proc = subprocess.Popen([binary("WEFT_AGENT")] + list(args) + [self.manifest],
+                                         stdout=log, stderr=subprocess.STDOUT)
         if wait:
             wait_for(lambda: self.registry.agent(self.name), what="%s registered" % self.name)
             wait_for(self.on_bus, what="%s on the bus" % self.name)

@@ -35,6 +35,7 @@ class AgentDBusTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.monitor.terminate()
         cls.monitor.wait()
+        cls.monitor.stdout.close()
         for a in (cls.alpha, cls.beta):
             if a.proc is not None:
                 a.stop()

@@ -175,7 +175,7 @@ weft_cli_status (WeftCliOptions *opts, int argc, char **argv)
       g_free (opts->agent);
       opts->agent = g_strdup (argv[1]);
     }
-  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  bus = weft_cli_session_bus (&error);
   if (bus == NULL)
     return weft_cli_fail (opts, error);
   if (opts->agent != NULL)

@@ -132,19 +132,26 @@ bus_name_for (const gchar *agent)
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
+GDBusConnection *
+weft_cli_session_bus (GError **error)
+{
+  GDBusConnection *bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, error);
+
+  if (bus == NULL)
+    g_prefix_error (error, _ ("Cannot reach the session bus that local agents use: "));
+  return bus;
+}
+
 GDBusProxy *
 weft_cli_agent_proxy (WeftCliOptions *opts, GError **error)
 {
-  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, error);
+  g_autoptr (GDBusConnection) bus = weft_cli_session_bus (error);
   g_autofree gchar *name = NULL;
   g_autoptr (GDBusProxy) proxy = NULL;
   g_autofree gchar *owner = NULL;
 
   if (bus == NULL)
-    {
-      g_prefix_error (error, _ ("Cannot reach the session bus that local agents use: "));
-      return NULL;
-    }
+    return NULL;
   if (opts->agent != NULL)
     name = bus_name_for (opts->agent);
   else

@@ -33,6 +33,9 @@ weft_cli_store_result (GObject *source, GAsyncResult *res, gpointer user_data);
 WeftRegistryClient *
 weft_cli_registry_client (WeftCliOptions *opts);
 
+/* the session bus local agents are on; the error says so */
+GDBusConnection *
+weft_cli_session_bus (GError **error);
 /* a proxy to the local agent named by --agent, or the only one running */
 GDBusProxy *
 weft_cli_agent_proxy (WeftCliOptions *opts, GError **error);

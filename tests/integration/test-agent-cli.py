@@ -107,6 +107,15 @@ class CliTest(unittest.TestCase):
         code, out, err = weft("agents", "--json", "--registry", "http://127.0.0.1:9")
         self.assertEqual(json.loads(out)["code"], "org.weft.Error.Unavailable")
 
+    def test_session_bus_unreachable(self):
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS="unix:path=" +
+                   os.path.join(self.work.path, "no-bus"))
+        for verb in (["status"], ["invoke", "upper", "{}"]):
+            r = subprocess.run([os.environ["WEFT_CLI"]] + verb, capture_output=True, text=True,
+                               env=env, timeout=60)
+            self.assertEqual(r.returncode, 1, verb)
+            self.assertIn("Cannot reach the session bus that local agents use", r.stderr, verb)
+
     def test_invoke_delegate_send_broadcast(self):
         code, out, err = weft("invoke", "upper", '{"message": "cli"}')
         self.assertEqual(code, 0, err)

@@ -124,9 +124,8 @@ weft_agent_runner_main (const gchar *prgname, int argc, char **argv)
   manifest = weft_manifest_load_file (path, &error);
   if (manifest == NULL)
     {
+      /* a missing manifest's error already says how to create one */
       g_printerr ("%s: %s\n", prgname, error->message);
-      if (g_error_matches (error, WEFT_ERROR, WEFT_ERROR_NOT_FOUND))
-        g_printerr (_ ("Create one with `weft init NAME`, or give the path of an agent.yaml.\n"));
       return 1;
     }
   errors = weft_manifest_get_errors (manifest);

@@ -1630,6 +1630,16 @@ go_running (WeftAgent *self, GTask *task)
   g_task_return_boolean (task, TRUE);
 }
 
+/* the registry is not there (yet) at start; heartbeats keep trying */
+static void
+log_will_retry (const GError *error)
+{
+  if (g_str_has_suffix (error->message, "."))
+    g_message ("%s Will keep trying.", error->message);
+  else
+    g_message ("%s; will keep trying", error->message);
+}
+
 static void
 register_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -1645,8 +1655,10 @@ register_cb (GObject *source, GAsyncResult *res, gpointer user_data)
           g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
-      /* the registry may come later: heartbeats register us then */
-      g_message ("%s; will keep trying", error->message);
+      /* the registry may come later: heartbeats register us then. a token
+       * that just failed has said why already */
+      if (!self->token_failed)
+        log_will_retry (error);
     }
   else
     {
@@ -1687,10 +1699,11 @@ token_cb (GObject *source, GAsyncResult *res, gpointer user_data)
           g_object_unref (task);
           return;
         }
-      g_message ("%s; will keep trying", error->message);
+      log_will_retry (error);
     }
   else
     g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PEER_ID]);
+  self->token_failed = token == NULL;
   do_register (task);
 }
 
@@ -1751,6 +1764,7 @@ weft_agent_start_async (WeftAgent *self,
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   self->started_at = g_get_monotonic_time ();
+  self->token_failed = FALSE;
   load_credentials (self);
   g_signal_handlers_disconnect_by_data (self->signaling, self);
   g_signal_handlers_disconnect_by_data (weft_mesh_agent_get_mesh (self->mesh), self);

@@ -82,6 +82,19 @@ class AgentProcessTest(unittest.TestCase):
         self.assertEqual(t["state"], "completed")
         self.assertIsNone(a.proc.poll())
 
+    def test_registry_comes_later(self):
+        self.reg.stop()
+        a = self.agent("alpha", "ak_alpha", skills=["echo"]).start("--heartbeat-interval", "1",
+                                                                   wait=False)
+        wait_for(lambda: "will keep trying" in a.read_log().lower(), what="the agent waiting")
+        time.sleep(0.5)
+        # said once, not once for the token and again for the registration
+        self.assertEqual(a.read_log().count("Cannot reach the registry"), 1, a.read_log())
+        self.reg.start()
+        wait_for(lambda: self.reg.agent("alpha"), timeout=20, what="registered once it is up")
+        t = self.reg.wait_task(self.reg.submit("echo", "later"), timeout=15)
+        self.assertEqual(t["state"], "completed")
+
     def test_killed_agent_task_requeued(self):
         a = self.agent("alpha", "ak_alpha", skills=["slowecho"]).start("--heartbeat-interval", "1")
         task_id = self.reg.submit("slowecho", "survive")

@@ -85,7 +85,7 @@ weft_mesh_rpc_call_done (WeftMeshRpc *self,
   const gchar *streamed = weft_mesh_call_get_streamed (call, &n_chunks);
   g_autoptr (JsonNode) payload =
     weft_mesh_rpc_wire_response (remainder, error_text, status, n_chunks, FALSE);
-  g_autoptr (WeftMeshCall) keep = g_object_ref (call);
+  G_GNUC_UNUSED g_autoptr (WeftMeshCall) keep = g_object_ref (call);
 
   g_debug ("mesh rpc: %s %s for %s", request_id, status, weft_mesh_call_get_reply_peer (call));
   weft_mesh_rpc_pop_context (self, weft_mesh_call_get_cancellable (call));

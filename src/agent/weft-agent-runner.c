@@ -3,6 +3,8 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
 
 #include "weft-agent-runner.h"
 #include "weft-agent-service.h"
@@ -15,7 +17,84 @@ typedef struct
   WeftAgentService *service; /* (owned) (nullable) */
   int status;
   gboolean stopping;
+  gboolean json; /* --json: log records and errors as JSON lines on stderr */
 } Runner;
+
+static const gchar *
+level_name (GLogLevelFlags level)
+{
+  if (level & G_LOG_LEVEL_ERROR)
+    return "error";
+  if (level & G_LOG_LEVEL_CRITICAL)
+    return "critical";
+  if (level & G_LOG_LEVEL_WARNING)
+    return "warning";
+  if (level & G_LOG_LEVEL_MESSAGE)
+    return "message";
+  if (level & G_LOG_LEVEL_INFO)
+    return "info";
+  return "debug";
+}
+
+/* one record: {"time", "level", "domain" (if any), "message"} */
+static void
+print_json_record (const gchar *level, const gchar *domain, const gchar *message)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree gchar *time = g_date_time_format_iso8601 (now);
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree gchar *line = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "time");
+  json_builder_add_string_value (b, time);
+  json_builder_set_member_name (b, "level");
+  json_builder_add_string_value (b, level);
+  if (domain != NULL)
+    {
+      json_builder_set_member_name (b, "domain");
+      json_builder_add_string_value (b, domain);
+    }
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, message != NULL ? message : "");
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  line = json_to_string (root, FALSE);
+  fprintf (stderr, "%s\n", line);
+  fflush (stderr);
+}
+
+static GLogWriterOutput
+json_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+  const gchar *domain = NULL, *message = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      /* text fields only; a length of -1 means nul-terminated */
+      if (fields[i].length >= 0)
+        continue;
+      if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
+        domain = fields[i].value;
+      else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+        message = fields[i].value;
+    }
+  if (g_log_writer_default_would_drop (level, domain))
+    return G_LOG_WRITER_HANDLED;
+  print_json_record (level_name (level), domain, message);
+  return G_LOG_WRITER_HANDLED;
+}
+
+/* an error that ends the run: "PRGNAME: TEXT", or a JSON record with --json */
+static void
+report_error (Runner *r, const gchar *text)
+{
+  if (r->json)
+    print_json_record ("error", NULL, text);
+  else
+    g_printerr ("%s: %s\n", r->prgname, text);
+}
 
 static gboolean
 give_up_cb (gpointer user_data)
@@ -67,7 +146,7 @@ started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 
   if (!weft_agent_start_finish (WEFT_AGENT (source), res, &error))
     {
-      g_printerr ("%s: %s\n", r->prgname, error->message);
+      report_error (r, error->message);
       r->status = 1;
       g_main_loop_quit (r->loop);
       return;
@@ -86,7 +165,7 @@ weft_agent_runner_main (const gchar *prgname, int argc, char **argv)
   gboolean no_dbus = FALSE;
   const gchar *path = "agent.yaml";
   const gchar *const *errors;
-  Runner r = { prgname, NULL, NULL, NULL, 0, FALSE };
+  Runner r = { prgname, NULL, NULL, NULL, 0, FALSE, FALSE };
   guint sigint_id, sigterm_id;
   const GOptionEntry entries[] = {
     { "heartbeat-interval", 0, 0, G_OPTION_ARG_INT, &heartbeat,
@@ -95,6 +174,8 @@ weft_agent_runner_main (const gchar *prgname, int argc, char **argv)
       N_ ("Do not open the registry's /ws: take tasks from heartbeats only"), NULL },
     { "no-dbus", 0, 0, G_OPTION_ARG_NONE, &no_dbus,
       N_ ("Do not offer org.weft.Agent1 on the session bus"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &r.json,
+      N_ ("Log as JSON lines on stderr (time, level, domain, message)"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, N_ ("[MANIFEST]") },
     { NULL },
   };
@@ -120,26 +201,33 @@ weft_agent_runner_main (const gchar *prgname, int argc, char **argv)
         }
       path = rest[0];
     }
+  if (r.json)
+    g_log_set_writer_func (json_log_writer, NULL, NULL);
 
   manifest = weft_manifest_load_file (path, &error);
   if (manifest == NULL)
     {
       /* a missing manifest's error already says how to create one */
-      g_printerr ("%s: %s\n", prgname, error->message);
+      report_error (&r, error->message);
       return 1;
     }
   errors = weft_manifest_get_errors (manifest);
   if (errors != NULL && errors[0] != NULL)
     {
       for (guint i = 0; errors[i] != NULL; i++)
-        g_printerr ("  Error: %s\n", errors[i]);
+        {
+          if (r.json)
+            print_json_record ("error", NULL, errors[i]);
+          else
+            g_printerr ("  Error: %s\n", errors[i]);
+        }
       return 1;
     }
 
   r.agent = weft_agent_new (manifest, &error);
   if (r.agent == NULL)
     {
-      g_printerr ("%s: %s\n", prgname, error->message);
+      report_error (&r, error->message);
       return 1;
     }
   if (heartbeat > 0)

@@ -329,7 +329,9 @@ weft_agent_service_dispose (GObject *object)
   WeftAgentService *self = WEFT_AGENT_SERVICE (object);
 
   g_clear_handle_id (&self->owner_id, g_bus_unown_name);
-  if (self->skeleton != NULL)
+  /* not exported when there was no bus */
+  if (self->skeleton != NULL &&
+      g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self->skeleton)) != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
   if (self->agent != NULL)
     g_signal_handlers_disconnect_by_data (self->agent, self);

@@ -2,7 +2,10 @@
 """weft-agent as a process: register, heartbeat, push, deregister on SIGTERM, a
 registry restart mid-run, and a task re-queued after its agent is killed."""
 
+import json
 import os
+import signal
+import subprocess
 import sys
 import time
 import unittest
@@ -107,11 +110,55 @@ class AgentProcessTest(unittest.TestCase):
         self.assertEqual(t["assigned_agent_id"], "beta")
         self.assertEqual(t["result"], '{"message":"survive"}')
 
+    def run_until(self, args, line, env=None):
+        """Starts weft-agent ARGS, waits for LINE in its stderr, stops it with SIGTERM;
+        returns (exit status, stderr)."""
+        errlog = os.path.join(self.work.path, "stderr.log")
+        with open(errlog, "w") as err:
+            proc = subprocess.Popen([os.environ["WEFT_AGENT"]] + args, stderr=err,
+                                    env=env or os.environ)
+        try:
+            wait_for(lambda: line in open(errlog).read(), what=line)
+            proc.send_signal(signal.SIGTERM)
+            status = proc.wait(timeout=15)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        with open(errlog) as f:
+            return status, f.read()
+
+    def test_json_log(self):
+        a = self.agent("alpha", "ak_alpha", skills=["echo"])
+        status, err = self.run_until(["--json", a.manifest], "signaling connected")
+        self.assertEqual(status, 0, err)
+        records = [json.loads(line) for line in err.splitlines()]
+        for r in records:
+            self.assertEqual(set(r) - {"domain"}, {"time", "level", "message"}, r)
+        messages = [r["message"] for r in records]
+        self.assertIn("registered as alpha at %s (peer alpha)" % self.reg.url, messages)
+        self.assertIn("deregistered alpha", messages)
+        # errors that end the run are records too
+        r = subprocess.run([os.environ["WEFT_AGENT"], "--json", "/nonexistent/agent.yaml"],
+                           capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 1)
+        record = json.loads(r.stderr)
+        self.assertEqual(record["level"], "error")
+        self.assertIn("weft init", record["message"])
+
+    def test_without_session_bus(self):
+        a = self.agent("alpha", "ak_alpha", skills=["echo"])
+        env = dict(os.environ, G_DEBUG="fatal-criticals",
+                   DBUS_SESSION_BUS_ADDRESS="unix:path=" + os.path.join(self.work.path, "no-bus"))
+        status, err = self.run_until([a.manifest], "D-Bus control is off", env=env)
+        self.assertEqual(status, 0, err)
+        self.assertNotIn("CRITICAL", err)
+        self.assertIn("deregistered alpha", err)
+
     def test_bad_manifest(self):
         bad = os.path.join(self.work.path, "bad.yaml")
         with open(bad, "w") as f:
             f.write("name: x\nweft:\n  heartbeat_interval: -3\n  nonsense: 1\n")
-        import subprocess
         r = subprocess.run([os.environ["WEFT_AGENT"], "--no-dbus", bad], capture_output=True,
                            text=True, timeout=10)
         self.assertEqual(r.returncode, 1)

@@ -717,6 +717,23 @@ after_listen (WeftRegistryServer *self)
     }
 }
 
+/* what to do about a port someone else has; returns FALSE */
+static gboolean
+explain_listen_error (GError **error)
+{
+  if (error != NULL && g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+    {
+      gchar *text = g_strdup_printf (_ ("%s. Another server (another weft-registry?) has this "
+                                        "port: stop it, or choose another with --port or $PORT "
+                                        "(0 picks a free one)"),
+                                     (*error)->message);
+
+      g_free ((*error)->message);
+      (*error)->message = text;
+    }
+  return FALSE;
+}
+
 gboolean
 weft_registry_server_listen (WeftRegistryServer *self, GError **error)
 {
@@ -742,10 +759,10 @@ weft_registry_server_listen (WeftRegistryServer *self, GError **error)
         }
       addr = g_inet_socket_address_new (inet, (guint16) self->config->port);
       if (!soup_server_listen (self->soup, addr, options, error))
-        return FALSE;
+        return explain_listen_error (error);
     }
   else if (!soup_server_listen_all (self->soup, self->config->port, options, error))
-    return FALSE;
+    return explain_listen_error (error);
   after_listen (self);
   return TRUE;
 }

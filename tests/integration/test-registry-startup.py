@@ -67,6 +67,17 @@ class TestStartup(unittest.TestCase):
         self.assertEqual(r.returncode, 2, r)
         self.assertIn("PORT", r.stderr)
 
+    def test_port_in_use(self):
+        env = dict(self.env, SIGNALING_SECRET="s" * 32)
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            r = self.run_registry("--listen", "127.0.0.1", "--port", str(port), env=env)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("%d" % port, r.stderr)
+        self.assertIn("--port", r.stderr)
+
     def test_dev_mode_on_default_database(self):
         """the README's run command: --dev on a fresh default database"""
         port = free_port()

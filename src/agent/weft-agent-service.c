@@ -5,6 +5,7 @@
 
 #include "weft-agent-service.h"
 #include "weft-dbus-agent1.h"
+#include "weft-json-private.h"
 
 /* WeftAgentService: exports a WeftAgent as org.weft.Agent1 on the session bus,
  * under the bus name org.weft.Agent1.<name>. The "quit" signal asks the owner
@@ -164,12 +165,14 @@ handle_invoke (WeftDBusAgent1 *sk,
                gpointer user_data)
 {
   WeftAgentService *self = user_data;
+  g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (JsonNode) args = NULL;
   g_autoptr (GError) error = NULL;
 
   if (args_json != NULL && *args_json != '\0')
     {
-      args = json_from_string (args_json, &error);
+      if (weft_json_parser_load (parser, args_json, -1, &error))
+        args = json_parser_steal_root (parser);
       if (args == NULL || !JSON_NODE_HOLDS_OBJECT (args))
         {
           g_dbus_method_invocation_return_error (

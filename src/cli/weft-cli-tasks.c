@@ -4,9 +4,21 @@
 #include <glib/gi18n-lib.h>
 
 #include "weft-cli.h"
+#include "weft-json-private.h"
 
 /* weft invoke, delegate, send, broadcast (through a local agent over D-Bus)
  * and weft tasks (the registry's queue, or one agent's tasks) */
+
+/* what a local agent answered, when it is JSON */
+static JsonNode *
+parse_text (const gchar *text, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  if (!weft_json_parser_load (parser, text, -1, error))
+    return NULL;
+  return json_parser_steal_root (parser);
+}
 
 static int
 call_string (WeftCliOptions *opts, const gchar *method, GVariant *args, gint timeout_ms)
@@ -31,7 +43,7 @@ call_string (WeftCliOptions *opts, const gchar *method, GVariant *args, gint tim
   g_variant_get (reply, "(&s)", &text);
   if (opts->json)
     {
-      g_autoptr (JsonNode) parsed = json_from_string (text, NULL);
+      g_autoptr (JsonNode) parsed = parse_text (text, NULL);
       g_autoptr (JsonBuilder) b = json_builder_new ();
       g_autoptr (JsonNode) node = NULL;
 
@@ -155,7 +167,7 @@ weft_cli_tasks (WeftCliOptions *opts, int argc, char **argv)
       if (reply == NULL)
         return weft_cli_fail (opts, error);
       g_variant_get (reply, "(&s)", &text);
-      list = json_from_string (text, &error);
+      list = parse_text (text, &error);
       if (list == NULL)
         return weft_cli_fail (opts, error);
     }

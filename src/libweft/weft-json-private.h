@@ -14,6 +14,8 @@ weft_json_check_depth (const gchar *data, gsize length, guint max_depth, GError 
 
 JsonNode *
 weft_json_parse (const gchar *data, gssize length, GError **error);
+gboolean
+weft_json_parser_load (JsonParser *parser, const gchar *data, gssize length, GError **error);
 
 const gchar *
 weft_json_describe (JsonNode *node);

@@ -58,6 +58,20 @@ weft_json_check_depth (const gchar *data, gsize length, guint max_depth, GError 
   return TRUE;
 }
 
+/* json_parser_load_from_data() behind the depth check, for callers that want
+ * a parser of their own (a mutable tree, say); json-glib's error is left as is */
+gboolean
+weft_json_parser_load (JsonParser *parser, const gchar *data, gssize length, GError **error)
+{
+  gsize len;
+
+  if (data == NULL)
+    data = "";
+  len = length < 0 ? strlen (data) : (gsize) length;
+  return weft_json_check_depth (data, len, WEFT_JSON_MAX_DEPTH, error) &&
+         json_parser_load_from_data (parser, data, (gssize) len, error);
+}
+
 /* the one way Weft parses JSON text it did not write: bounded depth first,
  * then json-glib; an empty document is an error. The message says what is
  * wrong with the JSON; callers prefix it with what the text was. */

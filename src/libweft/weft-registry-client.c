@@ -5,6 +5,7 @@
 #include <libsoup/soup.h>
 
 #include "weft-error.h"
+#include "weft-json-private.h"
 #include "weft-registry-client-private.h"
 
 /**
@@ -560,7 +561,7 @@ decode_jwt_expiry (const gchar *jwt, gint64 *expiry)
   g_auto (GStrv) parts = g_strsplit (jwt, ".", 3);
   g_autoptr (GString) b64 = NULL;
   g_autofree guchar *raw = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonNode) root = NULL;
   gsize len = 0;
   JsonObject *claims;
 
@@ -574,11 +575,11 @@ decode_jwt_expiry (const gchar *jwt, gint64 *expiry)
     g_string_append_c (b64, '=');
   raw = g_base64_decode (b64->str, &len);
   if (raw == NULL || len == 0 ||
-      !json_parser_load_from_data (parser, (const gchar *) raw, len, NULL))
+      (root = weft_json_parse ((const gchar *) raw, (gssize) len, NULL)) == NULL)
     return FALSE;
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     return FALSE;
-  claims = json_node_get_object (json_parser_get_root (parser));
+  claims = json_node_get_object (root);
   if (!json_object_has_member (claims, "exp"))
     return FALSE;
   *expiry = json_object_get_int_member (claims, "exp");
@@ -593,6 +594,7 @@ request_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   RequestData *data = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) parse_error = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonNode *root = NULL;
   guint status;
@@ -607,8 +609,12 @@ request_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   status = soup_message_get_status (data->msg);
   body = g_bytes_get_data (bytes, &size);
-  if (size > 0 && json_parser_load_from_data (parser, body, (gssize) size, NULL))
+  /* callers may change the answer: a parser of our own, after the depth check
+   * that keeps json-glib's recursion off the end of the stack */
+  if (size > 0 && weft_json_parser_load (parser, body, (gssize) size, &parse_error))
     root = json_parser_get_root (parser);
+  else if (parse_error != NULL && parse_error->domain == JSON_PARSER_ERROR)
+    g_prefix_error (&parse_error, _ ("not valid JSON: "));
 
   if (status < 200 || status >= 300)
     {
@@ -642,10 +648,10 @@ request_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   if (root == NULL && size > 0)
     {
-      g_task_return_new_error (task, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
-                               _ ("%s: the registry at %s answered with something that is not "
-                                  "JSON; is %s really a Weft registry?"),
-                               data->what, self->base_url, self->base_url);
+      g_task_return_new_error (
+        task, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
+        _ ("%s: the answer of %s is %s; is %s really a Weft registry?"), data->what, self->base_url,
+        parse_error != NULL ? parse_error->message : _ ("empty"), self->base_url);
       return;
     }
   g_task_return_pointer (task,

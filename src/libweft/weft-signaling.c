@@ -5,6 +5,7 @@
 #include <libsoup/soup.h>
 
 #include "weft-error.h"
+#include "weft-json-private.h"
 #include "weft-registry-client-private.h"
 #include "weft-signaling.h"
 
@@ -553,19 +554,25 @@ static void
 handle_frame (WeftSignaling *self, const gchar *data, gsize len)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) null_node = json_node_new (JSON_NODE_NULL);
+  JsonNode *root = NULL;
   JsonObject *obj;
   JsonNode *payload;
   const gchar *type;
   const gchar *from;
 
-  if (!json_parser_load_from_data (parser, data, (gssize) len, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  /* handlers may change what they are given: a parser of our own, after the
+   * depth check that keeps json-glib's recursion off the end of the stack */
+  if (weft_json_parser_load (parser, data, (gssize) len, &error))
+    root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_debug ("signaling: dropping a frame that is not a JSON object");
+      g_debug ("signaling: dropping a frame that is not a JSON object: %s",
+               error != NULL ? error->message : weft_json_describe (root));
       return;
     }
-  obj = json_node_get_object (json_parser_get_root (parser));
+  obj = json_node_get_object (root);
   type = json_object_get_string_member_with_default (obj, "type", NULL);
   from = json_object_get_string_member_with_default (obj, "peer_id", "");
   payload = json_object_get_member (obj, "payload");

@@ -11,6 +11,7 @@
 
 #include "weft.h"
 #include "weft-auth.h"
+#include "weft-json-private.h"
 
 #define DEV_API_KEY     "ak_dev_001"
 #define DEV_API_PEER_ID "agent-001"
@@ -342,7 +343,7 @@ weft_auth_load_api_keys_data (WeftAuth *self,
   guint loaded = 0;
   const gchar *path = origin;
 
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
+  if (!weft_json_parser_load (parser, data, length, &local_error))
     {
       if (dev_fallback)
         {

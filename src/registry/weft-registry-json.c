@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "weft-error.h"
+#include "weft-json-private.h"
 #include "weft-registry-json.h"
 
 JsonNode *
@@ -33,7 +34,7 @@ weft_registry_json_parse_object (const gchar *data, gssize length, GError **erro
                    _ ("The request body is not valid JSON: it is not UTF-8"));
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
+  if (!weft_json_parser_load (parser, data, length, &local_error))
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
                    _ ("The request body is not valid JSON: %s"), local_error->message);

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "weft-json-private.h"
 #include "weft-signaling-hub.h"
 
 #define REGISTRY_PEER_ID "registry"
@@ -273,7 +274,7 @@ on_message (SoupWebsocketConnection *conn, gint data_type, GBytes *message, gpoi
     }
 
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, (gssize) len, NULL) ||
+  if (!weft_json_parser_load (parser, data, (gssize) len, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_debug ("dropping an unparsable frame from %s", peer->principal->peer_id);

@@ -107,6 +107,40 @@ class CliTest(unittest.TestCase):
         code, out, err = weft("agents", "--json", "--registry", "http://127.0.0.1:9")
         self.assertEqual(json.loads(out)["code"], "org.weft.Error.Unavailable")
 
+    def test_broken_registry_answers(self):
+        """a server that answers with JSON nested deeper than allowed, or with a
+        truncated body: a clear error, no crash"""
+        import http.server
+        import threading
+
+        bodies = iter(["[" * 200000, '{"a":' * 40000, '[{"agent_id": "x"', "[" * 129])
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = next(bodies).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            url = "http://127.0.0.1:%d" % server.server_port
+            for expected in ("nested deeper than 128", "nested deeper than 128",
+                             "not valid JSON", "nested deeper than 128"):
+                code, out, err = weft("agents", "--registry", url)
+                self.assertEqual(code, 1, err)
+                self.assertIn(expected, err)
+        finally:
+            server.shutdown()
+            server.server_close()
+
     def test_session_bus_unreachable(self):
         env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS="unix:path=" +
                    os.path.join(self.work.path, "no-bus"))

@@ -94,6 +94,9 @@ class AgentDBusTest(unittest.TestCase):
                       self.error(self.alpha, "Invoke", "echo", "[1, 2"))
         self.assertIn("org.weft.Error.InvalidArgument",
                       self.error(self.alpha, "Invoke", "echo", "42"))
+        # nested deeper than JSON input may be (this deep used to overflow the stack)
+        for deep in ("'%s'" % ("[" * 100000), "'%s'" % ('{"a":' * 20000)):
+            self.assertIn("nested deeper than 128", self.error(self.alpha, "Invoke", "echo", deep))
         # wrong D-Bus signature
         self.assertIn("InvalidArgs", self.error(self.alpha, "Invoke", "echo"))
 

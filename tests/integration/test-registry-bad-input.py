@@ -78,6 +78,21 @@ class TestBadInput(unittest.TestCase):
                 self.assertIn(r.status, (400, 422), (path, raw[:20], r))
                 self.assertIsInstance(r.json.get("error"), str)
 
+    def test_deep_nesting(self):
+        # json-glib parses recursively: nesting this deep overflowed the stack
+        for raw in ("[" * 60000, "{\"a\":" * 10000 + "1" + "}" * 10000,
+                    "[" * 129 + "]" * 129):
+            for path in JSON_ENDPOINTS:
+                key = "ak_admin" if path == "/api/keys" else KEY
+                r = self.reg.post(path, raw=raw, key=key)
+                self.assertIn(r.status, (400, 422), (path, raw[:20], r))
+                self.assertIn("nested deeper than 128", r.json.get("error"), (path, r))
+        # as deep as allowed is still JSON
+        r = self.reg.post("/api/hub/tasks", raw="{\"skill\": \"x\", \"payload\": "
+                          + "[" * 127 + "]" * 127 + "}", key=KEY)
+        self.assertEqual(r.status, 200, r)
+        self.assertIn("task_id", r.json)
+
     def test_wrong_types(self):
         cases = [
             ("/api/registry/agents", {"agent_id": "a", "hostname": ["h"]}),

@@ -319,6 +319,20 @@ class TestSignaling(SignalingTestCase):
 
         self.run_async(scenario())
 
+    def test_deep_nesting_is_dropped(self):
+        async def scenario():
+            alpha = await self.connect("ak_alpha")
+            await alpha.ws.send("[" * 200000)
+            await alpha.ws.send("{\"type\": \"register\", \"payload\": " + "[" * 129
+                                + "]" * 129 + "}")
+            # the socket is still served
+            await alpha.send("register")
+            self.assertEqual((await alpha.recv_type("peer_list"))["type"], "peer_list")
+            await alpha.ws.close()
+
+        self.run_async(scenario())
+        self.assertTrue(self.reg.alive(), self.reg.read_log())
+
 
 class TestExpiry(SignalingTestCase):
     options = ("timings.jwt-lifetime=2", "timings.jwt-leeway=0")

@@ -256,7 +256,9 @@ weft_registry_dbus_dispose (GObject *object)
       g_bus_unown_name (self->owner_id);
       self->owner_id = 0;
     }
-  if (self->skeleton != NULL)
+  /* not exported when there was no bus */
+  if (self->skeleton != NULL &&
+      g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self->skeleton)) != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
   g_clear_object (&self->skeleton);
   g_clear_object (&self->server);

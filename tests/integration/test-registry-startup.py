@@ -106,6 +106,28 @@ class TestStartup(unittest.TestCase):
             out = proc.communicate(timeout=10)[0]
         self.assertEqual(proc.returncode, 0, out)
 
+    def test_without_session_bus(self):
+        """D-Bus is on by default; with no session bus the registry serves and stops cleanly"""
+        env = dict(self.env, SIGNALING_SECRET="s" * 32, G_DEBUG="fatal-criticals",
+                   DBUS_SESSION_BUS_ADDRESS="unix:path=" + os.path.join(self.dir, "no-bus"))
+        port_file = os.path.join(self.dir, "port")
+        proc = subprocess.Popen([registry_binary(), "--listen", "127.0.0.1", "--port", "0",
+                                 "--port-file", port_file], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, cwd=self.dir)
+        try:
+            deadline = time.time() + 10
+            while not (os.path.exists(port_file) and open(port_file).read().strip()):
+                self.assertIsNone(proc.poll())
+                self.assertLess(time.time(), deadline)
+                time.sleep(0.05)
+            port = int(open(port_file).read())
+            self.assertEqual(get_json("http://127.0.0.1:%d/healthz" % port)["status"], "ok")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            out = proc.communicate(timeout=10)[0].decode(errors="replace")
+        self.assertEqual(proc.returncode, 0, out)
+        self.assertNotIn("CRITICAL", out)
+
     def test_keyfile_and_environment(self):
         port = free_port()
         conf = os.path.join(self.dir, "weft-registry.conf")

@@ -14,6 +14,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from agent_harness import Agent, Registry, Workdir, wait_for  # noqa: E402
 
 
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
 class AgentProcessTest(unittest.TestCase):
     def setUp(self):
         self.work = Workdir()
@@ -118,15 +123,14 @@ class AgentProcessTest(unittest.TestCase):
             proc = subprocess.Popen([os.environ["WEFT_AGENT"]] + args, stderr=err,
                                     env=env or os.environ)
         try:
-            wait_for(lambda: line in open(errlog).read(), what=line)
+            wait_for(lambda: line in read_text(errlog), what=line)
             proc.send_signal(signal.SIGTERM)
             status = proc.wait(timeout=15)
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-        with open(errlog) as f:
-            return status, f.read()
+        return status, read_text(errlog)
 
     def test_json_log(self):
         a = self.agent("alpha", "ak_alpha", skills=["echo"])

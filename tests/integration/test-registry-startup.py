@@ -23,6 +23,11 @@ def free_port():
         return s.getsockname()[1]
 
 
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
 def get_json(url, timeout=5, headers=None):
     req = urllib.request.Request(url, headers=headers or {})
     with urllib.request.urlopen(req, timeout=timeout) as r:
@@ -116,11 +121,11 @@ class TestStartup(unittest.TestCase):
                                 stderr=subprocess.STDOUT, cwd=self.dir)
         try:
             deadline = time.time() + 10
-            while not (os.path.exists(port_file) and open(port_file).read().strip()):
+            while not (os.path.exists(port_file) and read_text(port_file).strip()):
                 self.assertIsNone(proc.poll())
                 self.assertLess(time.time(), deadline)
                 time.sleep(0.05)
-            port = int(open(port_file).read())
+            port = int(read_text(port_file))
             self.assertEqual(get_json("http://127.0.0.1:%d/healthz" % port)["status"], "ok")
         finally:
             proc.send_signal(signal.SIGTERM)

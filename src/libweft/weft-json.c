@@ -58,8 +58,75 @@ weft_json_check_depth (const gchar *data, gsize length, guint max_depth, GError 
   return TRUE;
 }
 
-/* json_parser_load_from_data() behind the depth check, for callers that want
- * a parser of their own (a mutable tree, say); json-glib's error is left as is */
+/* json-glib turns the escape of half a surrogate pair (`"\ud83d"`) into bytes
+ * that are not UTF-8; such a text would be stored, then written back as
+ * invalid JSON. Recursion is bounded by the depth check that came first. */
+static gboolean
+strings_are_utf8 (JsonNode *node)
+{
+  switch (json_node_get_node_type (node))
+    {
+      case JSON_NODE_OBJECT:
+        {
+          JsonObjectIter iter;
+          const gchar *name;
+          JsonNode *member;
+
+          json_object_iter_init (&iter, json_node_get_object (node));
+          while (json_object_iter_next (&iter, &name, &member))
+            if (!g_utf8_validate (name, -1, NULL) || !strings_are_utf8 (member))
+              return FALSE;
+          return TRUE;
+        }
+      case JSON_NODE_ARRAY:
+        {
+          JsonArray *array = json_node_get_array (node);
+
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            if (!strings_are_utf8 (json_array_get_element (array, i)))
+              return FALSE;
+          return TRUE;
+        }
+      case JSON_NODE_VALUE:
+        return json_node_get_value_type (node) != G_TYPE_STRING ||
+               g_utf8_validate (json_node_get_string (node), -1, NULL);
+      case JSON_NODE_NULL:
+      default:
+        return TRUE;
+    }
+}
+
+static gboolean
+check_strings (JsonNode *root, GError **error)
+{
+  if (root == NULL || strings_are_utf8 (root))
+    return TRUE;
+  g_set_error_literal (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
+                       _ ("a string is not valid UTF-8 (an escape of half a surrogate pair, "
+                          "such as \\ud83d alone?)"));
+  return FALSE;
+}
+
+/* json-glib quotes the offending bytes in its messages, valid UTF-8 or not;
+ * a message that goes back into JSON must be UTF-8 */
+static gboolean
+load (JsonParser *parser, const gchar *data, gsize length, GError **error)
+{
+  if (json_parser_load_from_data (parser, data, (gssize) length, error))
+    return TRUE;
+  if (error != NULL && *error != NULL && !g_utf8_validate ((*error)->message, -1, NULL))
+    {
+      gchar *valid = g_utf8_make_valid ((*error)->message, -1);
+
+      g_free ((*error)->message);
+      (*error)->message = valid;
+    }
+  return FALSE;
+}
+
+/* json_parser_load_from_data() behind the depth check and with the strings
+ * checked, for callers that want a parser of their own (a mutable tree, say);
+ * json-glib's own error is left as is */
 gboolean
 weft_json_parser_load (JsonParser *parser, const gchar *data, gssize length, GError **error)
 {
@@ -69,7 +136,7 @@ weft_json_parser_load (JsonParser *parser, const gchar *data, gssize length, GEr
     data = "";
   len = length < 0 ? strlen (data) : (gsize) length;
   return weft_json_check_depth (data, len, WEFT_JSON_MAX_DEPTH, error) &&
-         json_parser_load_from_data (parser, data, (gssize) len, error);
+         load (parser, data, len, error) && check_strings (json_parser_get_root (parser), error);
 }
 
 /* the one way Weft parses JSON text it did not write: bounded depth first,
@@ -87,7 +154,7 @@ weft_json_parse (const gchar *data, gssize length, GError **error)
   len = length < 0 ? strlen (data) : (gsize) length;
   if (!weft_json_check_depth (data, len, WEFT_JSON_MAX_DEPTH, error))
     return NULL;
-  if (!json_parser_load_from_data (parser, data, (gssize) len, &local_error))
+  if (!load (parser, data, len, &local_error))
     {
       g_set_error (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA, _ ("not valid JSON: %s"),
                    local_error->message);
@@ -99,6 +166,8 @@ weft_json_parse (const gchar *data, gssize length, GError **error)
                            _ ("empty; expected a JSON value"));
       return NULL;
     }
+  if (!check_strings (json_parser_get_root (parser), error))
+    return NULL;
   return json_node_ref (json_parser_get_root (parser));
 }
 

@@ -93,6 +93,26 @@ class TestBadInput(unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         self.assertIn("task_id", r.json)
 
+    def test_half_surrogate_pairs(self):
+        # json-glib decodes a lone surrogate escape to bytes that are not UTF-8;
+        # stored, they came back as invalid JSON
+        # json-glib refuses some itself, quoting the bytes it made: the error that
+        # comes back must still be UTF-8 (the harness decodes it strictly)
+        for raw, says in (('{"agent_id": "a\\ud83d", "hostname": "h"}', "string constant"),
+                          ('{"agent_id": "a", "hostname": "\\ude00x"}', "UTF-8"),
+                          ('{"agent_id": "a", "hostname": "h", "capabilities": {"\\ud83d": 1}}',
+                           "Parse error")):
+            r = self.reg.post("/api/registry/agents", raw=raw, key=KEY)
+            self.assertEqual(r.status, 400, (raw, r))
+            self.assertIn(says, r.json["error"])
+        # a whole pair is one character
+        r = self.reg.post("/api/registry/agents", raw='{"agent_id": "smile-\\ud83d\\ude00", '
+                          '"hostname": "h"}', key=KEY)
+        self.assertEqual(r.status, 200, r)
+        r = self.reg.get("/api/registry/agents/smile-%F0%9F%98%80", key=KEY)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["agent_id"], "smile-\U0001F600")
+
     def test_wrong_types(self):
         cases = [
             ("/api/registry/agents", {"agent_id": "a", "hostname": ["h"]}),

@@ -397,6 +397,13 @@ weft_auth_load_api_keys_data (WeftAuth *self,
           g_warning ("%s: skipping a key without string peer_id and role", path);
           continue;
         }
+      /* the rule for keys made at run time; a token without a subject (the
+       * peer id) is refused, so an empty one would give a key that cannot work */
+      if (json_node_get_string (peer)[0] == '\0' || strlen (json_node_get_string (peer)) > 128)
+        {
+          g_warning ("%s: skipping a key whose peer_id is empty or longer than 128 bytes", path);
+          continue;
+        }
       if (!weft_role_from_string (json_node_get_string (role_node), &role))
         {
           g_warning ("%s: skipping the key of peer %s: role “%s” is neither agent nor admin", path,

@@ -1354,6 +1354,7 @@ peers_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     {
       JsonNode *rec = json_array_get_element (arr, i);
       gboolean is_new = FALSE;
+      WeftPeerState state;
 
       if (!JSON_NODE_HOLDS_OBJECT (rec))
         continue;
@@ -1371,9 +1372,10 @@ peers_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       g_hash_table_add (seen, (gpointer) weft_peer_get_agent_id (peer));
       if (weft_peer_update_from_json (peer, rec))
         is_new = TRUE;
-      if (weft_peer_get_state (peer) != connection_to (self, weft_peer_get_peer_id (peer)))
+      state = connection_to (self, weft_peer_get_peer_id (peer));
+      if (weft_peer_get_state (peer) != state)
         {
-          weft_peer_set_state (peer, connection_to (self, weft_peer_get_peer_id (peer)));
+          weft_peer_set_state (peer, state);
           is_new = TRUE;
         }
       if (is_new)

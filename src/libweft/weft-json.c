@@ -126,7 +126,7 @@ load (JsonParser *parser, const gchar *data, gsize length, GError **error)
 
 /* json_parser_load_from_data() behind the depth check and with the strings
  * checked, for callers that want a parser of their own (a mutable tree, say);
- * json-glib's own error is left as is */
+ * json-glib's own errors keep their domain and code */
 gboolean
 weft_json_parser_load (JsonParser *parser, const gchar *data, gssize length, GError **error)
 {

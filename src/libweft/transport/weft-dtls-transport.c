@@ -27,6 +27,17 @@
 #define MAX_HELD         8
 /* far above any handshake message of a WebRTC peer (certificates of a few hundred bytes) */
 #define MAX_HANDSHAKE_MESSAGE (64 * 1024)
+/* the unencrypted handshake messages one peer sends: about six, a few more
+ * with a cookie exchange */
+#define MAX_HANDSHAKE_MESSAGES 32
+
+/* what the first fragment of an unencrypted handshake message announced */
+typedef struct
+{
+  guint16 seq;
+  guint8 type;
+  guint32 length;
+} HandshakeMessage;
 
 enum
 {
@@ -58,7 +69,9 @@ struct _WeftDtlsTransport
   WeftTransportPacketFunc receive_func;
   gpointer receive_data;
 
-  guint8 *record; /* (owned) RECORD_BUFFER bytes */
+  guint8 *record;                                    /* (owned) RECORD_BUFFER bytes */
+  HandshakeMessage messages[MAX_HANDSHAKE_MESSAGES]; /* the peer's, by message_seq */
+  guint n_messages;
 };
 
 G_DEFINE_TYPE (WeftDtlsTransport, weft_dtls_transport, G_TYPE_OBJECT)
@@ -130,55 +143,109 @@ is_lone_first_byte (const guint8 *record, gsize len)
          get_uint24 (handshake + 9) == 1;
 }
 
-/* the handshake fragments of one unencrypted record: each one inside its
- * message and inside the record. GnuTLS 3.7 trusts these lengths when it
- * reassembles a message (a fragment that claims more than its message
- * makes it read past its buffer), so records that break them are dropped
- * here like any garbage datagram. */
-static gboolean
-handshake_fragments_valid (const guint8 *body, gsize len)
+/* fragments not yet taken, checked against the messages already known */
+typedef struct
 {
+  HandshakeMessage messages[MAX_HANDSHAKE_MESSAGES];
+  guint n_messages;
+} Pending;
+
+static const HandshakeMessage *
+find_message (const HandshakeMessage *messages, guint n_messages, guint16 seq)
+{
+  for (guint i = 0; i < n_messages; i++)
+    if (messages[i].seq == seq)
+      return &messages[i];
+  return NULL;
+}
+
+/* a fragment of message @seq agrees with what its first fragment announced;
+ * the first fragment of a message is added to @pending */
+static gboolean
+fragment_agrees (WeftDtlsTransport *self, Pending *pending, const guint8 *fragment)
+{
+  HandshakeMessage m = { (guint16) (fragment[4] << 8 | fragment[5]), fragment[0],
+                         get_uint24 (fragment + 1) };
+  const HandshakeMessage *known = find_message (self->messages, self->n_messages, m.seq);
+
+  if (known == NULL)
+    known = find_message (pending->messages, pending->n_messages, m.seq);
+  if (known != NULL)
+    return known->type == m.type && known->length == m.length;
+  if (self->n_messages + pending->n_messages >= MAX_HANDSHAKE_MESSAGES)
+    return FALSE;
+  pending->messages[pending->n_messages++] = m;
+  return TRUE;
+}
+
+/* the handshake fragments of one unencrypted record: each one inside its
+ * message and inside the record, and of the type and length the first
+ * fragment of its message announced. GnuTLS 3.7 trusts these lengths when
+ * it reassembles a message (a fragment that claims more than its message
+ * makes it read past its buffer; a fragment of a message first announced
+ * as empty makes it write through a null pointer), so records that break
+ * them are dropped here like any garbage datagram. */
+static gboolean
+handshake_fragments_valid (WeftDtlsTransport *self, Pending *pending, const guint8 *body, gsize len)
+{
+  guint n_before = pending->n_messages;
+
   while (len > 0)
     {
       guint32 message_len, offset, fragment_len;
 
       if (len < HANDSHAKE_HEADER)
-        return FALSE;
+        goto refused;
       message_len = get_uint24 (body + 1);
       offset = get_uint24 (body + 6);
       fragment_len = get_uint24 (body + 9);
       if (message_len > MAX_HANDSHAKE_MESSAGE || offset > message_len ||
           fragment_len > message_len - offset || (fragment_len == 0 && message_len > 0) ||
-          fragment_len > len - HANDSHAKE_HEADER)
-        return FALSE;
+          fragment_len > len - HANDSHAKE_HEADER || !fragment_agrees (self, pending, body))
+        goto refused;
       body += HANDSHAKE_HEADER + fragment_len;
       len -= HANDSHAKE_HEADER + fragment_len;
     }
   return TRUE;
+
+refused:
+  pending->n_messages = n_before;
+  return FALSE;
 }
 
 static gboolean
-record_is_acceptable (const guint8 *record, gsize len)
+record_is_acceptable (WeftDtlsTransport *self, Pending *pending, const guint8 *record, gsize len)
 {
   if (is_plain_handshake (record))
-    return handshake_fragments_valid (record + RECORD_HEADER, len - RECORD_HEADER);
+    return handshake_fragments_valid (self, pending, record + RECORD_HEADER, len - RECORD_HEADER);
   return TRUE;
+}
+
+/* the messages of fragments that go to GnuTLS are known from now on */
+static void
+take_pending (WeftDtlsTransport *self, Pending *pending)
+{
+  for (guint i = 0; i < pending->n_messages; i++)
+    self->messages[self->n_messages++] = pending->messages[i];
+  pending->n_messages = 0;
 }
 
 /* whole records only, and no malformed handshake record among them */
 static gboolean
-datagram_is_acceptable (const guint8 *data, gsize len)
+datagram_is_acceptable (WeftDtlsTransport *self, const guint8 *data, gsize len)
 {
+  Pending pending = { .n_messages = 0 };
   gsize pos = 0;
 
   while (pos < len)
     {
       gsize record_len = record_length (data, len, pos);
 
-      if (record_len == 0 || !record_is_acceptable (data + pos, record_len))
+      if (record_len == 0 || !record_is_acceptable (self, &pending, data + pos, record_len))
         return FALSE;
       pos += record_len;
     }
+  take_pending (self, &pending);
   return TRUE;
 }
 
@@ -195,6 +262,7 @@ hold_lone_first_bytes (WeftDtlsTransport *self, const guint8 *data, gsize len)
 {
   g_autoptr (GByteArray) out = g_byte_array_sized_new (len);
   g_autoptr (GByteArray) held = g_steal_pointer (&self->held);
+  Pending pending = { .n_messages = 0 };
   gsize pos = 0, record_len;
 
   /* a truncated last record is dropped */
@@ -202,7 +270,7 @@ hold_lone_first_bytes (WeftDtlsTransport *self, const guint8 *data, gsize len)
     {
       const guint8 *record = data + pos;
 
-      if (!record_is_acceptable (record, record_len))
+      if (!record_is_acceptable (self, &pending, record, record_len))
         g_debug ("DTLS: dropping a malformed handshake record");
       else if (is_lone_first_byte (record, record_len) &&
                (self->held == NULL || self->held->len < MAX_HELD * LONE_FIRST_BYTE_RECORD))
@@ -215,6 +283,8 @@ hold_lone_first_bytes (WeftDtlsTransport *self, const guint8 *data, gsize len)
         g_byte_array_append (out, record, record_len);
       pos += record_len;
     }
+  /* a refused record took nothing back out of @pending */
+  take_pending (self, &pending);
   if (held != NULL)
     {
       g_debug ("DTLS: feeding %u one-byte handshake fragment(s) after the rest",
@@ -645,7 +715,7 @@ weft_dtls_transport_handle_datagram (WeftDtlsTransport *self, const guint8 *data
         drive_handshake (self);
         break;
       case WEFT_DTLS_STATE_CONNECTED:
-        if (!datagram_is_acceptable (data, len))
+        if (!datagram_is_acceptable (self, data, len))
           {
             g_debug ("DTLS: dropping a malformed datagram");
             break;

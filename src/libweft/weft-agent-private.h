@@ -36,7 +36,6 @@ struct _WeftAgent
   gboolean heartbeat_again; /* the load changed during the one in flight */
   GTask *stop_task;         /* (owned) (nullable) a stop waiting for that heartbeat */
   gboolean registry_reachable;
-  gboolean token_failed; /* the token request at start failed */
   gboolean registered;
   gint64 started_at;
 };

@@ -1658,8 +1658,8 @@ register_cb (GObject *source, GAsyncResult *res, gpointer user_data)
           return;
         }
       /* the registry may come later: heartbeats register us then. a token
-       * that just failed has said why already */
-      if (!self->token_failed)
+       * request that just failed has said why already */
+      if (!self->have_credentials || weft_registry_client_get_token (self->client) != NULL)
         log_will_retry (error);
     }
   else
@@ -1705,7 +1705,6 @@ token_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   else
     g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PEER_ID]);
-  self->token_failed = token == NULL;
   do_register (task);
 }
 
@@ -1766,7 +1765,6 @@ weft_agent_start_async (WeftAgent *self,
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   self->started_at = g_get_monotonic_time ();
-  self->token_failed = FALSE;
   load_credentials (self);
   g_signal_handlers_disconnect_by_data (self->signaling, self);
   g_signal_handlers_disconnect_by_data (weft_mesh_agent_get_mesh (self->mesh), self);

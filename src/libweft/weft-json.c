@@ -58,11 +58,10 @@ weft_json_check_depth (const gchar *data, gsize length, guint max_depth, GError 
   return TRUE;
 }
 
-/* json-glib turns the escape of half a surrogate pair (`"\ud83d"`) into bytes
- * that are not UTF-8; such a text would be stored, then written back as
- * invalid JSON. Recursion is bounded by the depth check that came first. */
+/* every member name of @node is UTF-8 and @value_ok holds for every value
+ * in it; recursion is bounded by the depth check every parse starts with */
 static gboolean
-strings_are_utf8 (JsonNode *node)
+all_values (JsonNode *node, gboolean (*value_ok) (JsonNode *value))
 {
   switch (json_node_get_node_type (node))
     {
@@ -74,7 +73,7 @@ strings_are_utf8 (JsonNode *node)
 
           json_object_iter_init (&iter, json_node_get_object (node));
           while (json_object_iter_next (&iter, &name, &member))
-            if (!g_utf8_validate (name, -1, NULL) || !strings_are_utf8 (member))
+            if (!g_utf8_validate (name, -1, NULL) || !all_values (member, value_ok))
               return FALSE;
           return TRUE;
         }
@@ -83,23 +82,32 @@ strings_are_utf8 (JsonNode *node)
           JsonArray *array = json_node_get_array (node);
 
           for (guint i = 0; i < json_array_get_length (array); i++)
-            if (!strings_are_utf8 (json_array_get_element (array, i)))
+            if (!all_values (json_array_get_element (array, i), value_ok))
               return FALSE;
           return TRUE;
         }
       case JSON_NODE_VALUE:
-        return json_node_get_value_type (node) != G_TYPE_STRING ||
-               g_utf8_validate (json_node_get_string (node), -1, NULL);
+        return value_ok (node);
       case JSON_NODE_NULL:
       default:
         return TRUE;
     }
 }
 
+/* json-glib turns the escape of half a surrogate pair (`"\ud83d"`) into bytes
+ * that are not UTF-8; such a text would be stored, then written back as
+ * invalid JSON */
+static gboolean
+string_is_utf8 (JsonNode *value)
+{
+  return json_node_get_value_type (value) != G_TYPE_STRING ||
+         g_utf8_validate (json_node_get_string (value), -1, NULL);
+}
+
 static gboolean
 check_strings (JsonNode *root, GError **error)
 {
-  if (root == NULL || strings_are_utf8 (root))
+  if (root == NULL || all_values (root, string_is_utf8))
     return TRUE;
   g_set_error_literal (error, WEFT_ERROR, WEFT_ERROR_INVALID_DATA,
                        _ ("a string is not valid UTF-8 (an escape of half a surrogate pair, "
@@ -219,39 +227,18 @@ weft_json_double_is_writable (gdouble value)
   return strchr (buf, '.') != NULL || strchr (buf, 'e') == NULL;
 }
 
+static gboolean
+double_is_writable (JsonNode *value)
+{
+  return json_node_get_value_type (value) != G_TYPE_DOUBLE ||
+         weft_json_double_is_writable (json_node_get_double (value));
+}
+
 /* whether json-glib can write @node back as valid JSON (see above); values
  * that Weft passes on must be; @node's depth is bounded by
  * weft_json_check_depth() */
 gboolean
 weft_json_node_is_writable (JsonNode *node)
 {
-  switch (json_node_get_node_type (node))
-    {
-      case JSON_NODE_OBJECT:
-        {
-          JsonObjectIter iter;
-          JsonNode *member;
-
-          json_object_iter_init (&iter, json_node_get_object (node));
-          while (json_object_iter_next (&iter, NULL, &member))
-            if (!weft_json_node_is_writable (member))
-              return FALSE;
-          return TRUE;
-        }
-      case JSON_NODE_ARRAY:
-        {
-          JsonArray *array = json_node_get_array (node);
-
-          for (guint i = 0; i < json_array_get_length (array); i++)
-            if (!weft_json_node_is_writable (json_array_get_element (array, i)))
-              return FALSE;
-          return TRUE;
-        }
-      case JSON_NODE_VALUE:
-        return json_node_get_value_type (node) != G_TYPE_DOUBLE ||
-               weft_json_double_is_writable (json_node_get_double (node));
-      case JSON_NODE_NULL:
-      default:
-        return TRUE;
-    }
+  return all_values (node, double_is_writable);
 }
